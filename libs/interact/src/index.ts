@@ -1,0 +1,2 @@
+export * from './page.model.js';
+export * from './protocol.js';

@@ -1,0 +1,73 @@
+/** Facts of Interact's Interaction History API (version 2) that both sides must agree on. */
+
+export const INTERACT_API_VERSION = 2;
+
+export const CREDENTIAL_HEADERS = {
+  tenantId: 'Tenant-Id',
+  applicationKey: 'Application-Key',
+  environmentName: 'Environment-Name',
+} as const;
+
+export const UNAUTHORIZED_CODE = '0x7000000';
+export const UNAUTHORIZED_MESSAGE = 'Request is unauthorized, missing or wrong credentials';
+export const UNAUTHORIZED_REASON_HEADER = 'Unauthenticated-Reason';
+export const UNAUTHORIZED_BODY = {
+  code: UNAUTHORIZED_CODE,
+  message: UNAUTHORIZED_MESSAGE,
+  moreInfoUrl: 'http://support.uniphore.com',
+} as const;
+
+/** Upstream's way of saying "found, but nothing in it", on both transports. */
+export const EMPTY_HISTORY_BODY = 'EMPTY';
+/** REST body of an internal error. */
+export const INTERNAL_ERROR_BODY = 'exception';
+
+export type LookupKind = 'interactionId' | 'callerAttribute';
+
+export function notFoundSentence(kind: LookupKind, value: string): string {
+  return kind === 'interactionId'
+    ? `history for UUID ${value} was not found`
+    : `history for attribute ${value} was not found`;
+}
+
+export const NOT_FOUND_SENTENCE = /^history for (UUID|attribute) .* was not found$/s;
+
+export const SOAP_NAMESPACE = 'http://com/jacada/interact/interactiondata/soap';
+/** SOAP "not found" arrives as a success body of this other operation, in this other namespace. */
+export const SOAP_AGENT_NAMESPACE = 'http://com/jacada/interact/agent/soap';
+export const SOAP_NOT_FOUND_ELEMENT = 'GetInteractionUniqueIdResponse';
+
+export const SOAP_OPERATIONS = {
+  interactionId: {
+    operation: 'GetInteractionFullFlowByUUID',
+    request: 'GetInteractionFullFlowByUUIDRequest',
+    response: 'GetInteractionFullFlowByUUIDResponse',
+    field: 'uniqueId',
+  },
+  callerAttribute: {
+    operation: 'GetInteractionFullFlowByCallerAttribute',
+    request: 'GetInteractionFullFlowByCallerAttributeRequest',
+    response: 'GetInteractionFullFlowByCallerAttributeResponse',
+    field: 'callerAttribute',
+  },
+} as const;
+
+export const SOAP_SERVICE = 'InteractionDataService';
+export const SOAP_PORT = 'InteractionDataSoap11';
+export const SOAP_ENDPOINT_PATH = `/interact/version/${INTERACT_API_VERSION}/interactiondata/soap`;
+export const SOAP_WSDL_PATH = `${SOAP_ENDPOINT_PATH}/interactiondata.wsdl`;
+export const SOAP_XSD_PATH = `${SOAP_ENDPOINT_PATH}/interactiondata.xsd`;
+
+/**
+ * REST path of a full flow. Every caller-supplied value is percent-encoded here, the one place
+ * upstream URLs are built, so nothing a client sends reaches upstream raw.
+ */
+export function restFullFlowPath(
+  accountId: string,
+  kind: LookupKind,
+  value: string,
+  apiVersion: number = INTERACT_API_VERSION,
+): string {
+  const base = `/interact/agent/version/${apiVersion}/account/${encodeURIComponent(accountId)}/interactiondata/${encodeURIComponent(value)}`;
+  return kind === 'interactionId' ? `${base}/fullFlow` : `${base}/fullFlow/byCallerAttribute`;
+}
