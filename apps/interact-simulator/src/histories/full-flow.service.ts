@@ -1,0 +1,55 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Injectable } from '@nestjs/common';
+import { notFoundSentence, type InteractPage, type LookupKind } from '@app/interact';
+import { CredentialsService } from '../credentials/credentials.service.js';
+import { FaultInjectionService } from '../faults/fault-injection.service.js';
+import type { SimulatorTransport } from '../simulator.config.js';
+import { HistoryRepository } from './history.repository.js';
+import type { SeededHistory } from './demo-histories.js';
+
+export interface FullFlowQuery {
+  transport: SimulatorTransport;
+  headers: IncomingHttpHeaders;
+  /** REST names the account in its path; SOAP leaves it to the tenant header. */
+  accountId?: string;
+  kind: LookupKind;
+  value: string;
+  widerSearch: boolean;
+}
+
+export type FullFlowAnswer =
+  | { outcome: 'unauthorized'; reason: string }
+  | { outcome: 'found'; history: SeededHistory; pages: InteractPage[] }
+  | { outcome: 'empty' }
+  | { outcome: 'not-found'; sentence: string }
+  | { outcome: 'internal-error' };
+
+/** What Interact decides for one full-flow request, before either transport renders it. */
+@Injectable()
+export class FullFlowService {
+  constructor(
+    private readonly credentials: CredentialsService,
+    private readonly faults: FaultInjectionService,
+    private readonly histories: HistoryRepository,
+  ) {}
+
+  async answer(query: FullFlowQuery): Promise<FullFlowAnswer> {
+    const { fail } = await this.faults.admit(query.transport);
+    const credentials = this.credentials.check(query.headers, query.accountId);
+    if (!credentials.ok) return { outcome: 'unauthorized', reason: credentials.reason };
+    if (fail) return { outcome: 'internal-error' };
+    const found = this.histories.find(query.kind, query.value, query.widerSearch);
+    switch (found.status) {
+      case 'found':
+        return { outcome: 'found', history: found.history, pages: found.pages };
+      case 'not-found':
+        return { outcome: 'not-found', sentence: notFoundSentence(query.kind, query.value) };
+      default:
+        return { outcome: found.status };
+    }
+  }
+
+  json(history: SeededHistory, pages: InteractPage[]): string {
+    return this.histories.json(history, pages);
+  }
+}

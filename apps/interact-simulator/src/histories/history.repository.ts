@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import type { InteractPage, LookupKind } from '@app/interact';
+import { demoHistories, type SeededHistory } from './demo-histories.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Interact searches three months back by default, a year with widerSearch. */
+const DEFAULT_WINDOW_MS = 92 * DAY_MS;
+const WIDER_WINDOW_MS = 366 * DAY_MS;
+
+export type HistoryLookup =
+  | { status: 'found'; history: SeededHistory; pages: InteractPage[] }
+  | { status: 'empty' }
+  | { status: 'not-found' }
+  | { status: 'internal-error' };
+
+@Injectable()
+export class HistoryRepository {
+  private readonly byId = new Map<string, SeededHistory>();
+  private readonly byAttribute = new Map<string, SeededHistory>();
+  /** Serialized once: a 5,000-page answer must not cost the simulator a stringify per request. */
+  private readonly jsonCache = new WeakMap<SeededHistory, string>();
+
+  constructor() {
+    for (const history of demoHistories(Date.now())) {
+      this.byId.set(history.uniqueId, history);
+      for (const attribute of history.callerAttributes) this.byAttribute.set(attribute, history);
+    }
+  }
+
+  find(kind: LookupKind, value: string, widerSearch: boolean, now = Date.now()): HistoryLookup {
+    const history = (kind === 'interactionId' ? this.byId : this.byAttribute).get(value);
+    const window = widerSearch ? WIDER_WINDOW_MS : DEFAULT_WINDOW_MS;
+    if (!history || now - history.completedAt > window) return { status: 'not-found' };
+    switch (history.outcome.kind) {
+      case 'empty':
+        return { status: 'empty' };
+      case 'internal-error':
+        return { status: 'internal-error' };
+      case 'pages':
+        return { status: 'found', history, pages: history.outcome.pages };
+    }
+  }
+
+  json(history: SeededHistory, pages: InteractPage[]): string {
+    let json = this.jsonCache.get(history);
+    if (json === undefined) {
+      json = JSON.stringify(pages);
+      this.jsonCache.set(history, json);
+    }
+    return json;
+  }
+}
