@@ -9,7 +9,8 @@ import { SimulatorModule } from './simulator.module.js';
 export async function createSimulatorApp(config: SimulatorConfig): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     SimulatorModule.forConfig(config),
-    new FastifyAdapter(),
+    // Interact takes long ids and attributes; the router's default cap of 100 characters would 404 them.
+    new FastifyAdapter({ routerOptions: { maxParamLength: 16_384 } }),
     { logger: ['error', 'warn'] },
   );
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));

@@ -1,0 +1,82 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { ValidationPipe, type LoggerService, type ValidationError } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppModule } from './app.module.js';
+import type { GatewayConfig } from './config/gateway.config.js';
+import { buildOpenApiDocument, serveDocs } from './docs/openapi.js';
+import { PROBLEM_CONTENT_TYPE, problemBody } from './problems/problem.filter.js';
+import { ProblemException, type FieldError } from './problems/problem.js';
+
+const REQUEST_ID_HEADER = 'x-request-id';
+const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A caller's X-Request-Id is kept when it is a plain token; anything else is replaced. */
+function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers[REQUEST_ID_HEADER];
+  return typeof given === 'string' && ACCEPTABLE_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+function fieldErrors(errors: ValidationError[]): FieldError[] {
+  return errors.flatMap((error) =>
+    Object.entries(error.constraints ?? {}).map(([constraint, message]) => ({
+      field: error.property,
+      message:
+        constraint === 'whitelistValidation' ? `${error.property} is not a parameter of this operation` : message,
+    })),
+  );
+}
+
+export interface GatewayAppOptions {
+  logger?: LoggerService;
+}
+
+export async function createGatewayApp(
+  config: GatewayConfig,
+  options: GatewayAppOptions = {},
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    genReqId: requestIdOf,
+    // Long values must reach validation and get a 400 there, not fall through to a 404.
+    routerOptions: { maxParamLength: 16_384 },
+    frameworkErrors: (_error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      // Malformed URLs never reach Nest: answer them in the same problem format.
+      void reply
+        .status(400)
+        .header(REQUEST_ID_HEADER, request.id)
+        .header('content-type', PROBLEM_CONTENT_TYPE)
+        .send(
+          JSON.stringify(problemBody('bad-request', 'The request URL is not valid.', request, config.publicBaseUrl)),
+        );
+    },
+  });
+  adapter.getInstance().addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), adapter, {
+    logger: options.logger ?? ['error', 'warn', 'log'],
+  });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      stopAtFirstError: false,
+      exceptionFactory: (errors) => {
+        const list = fieldErrors(errors);
+        return new ProblemException(
+          'validation-failed',
+          `The request has ${list.length} invalid field${list.length === 1 ? '' : 's'}.`,
+          {
+            errors: list,
+          },
+        );
+      },
+    }),
+  );
+  app.enableShutdownHooks();
+  serveDocs(app, buildOpenApiDocument(app, config));
+  return app;
+}

@@ -1,0 +1,60 @@
+/**
+ * Every problem the gateway answers with, by the stable slug that ends its type URI. Each has a
+ * page at GET /problems/{slug}; the titles are fixed, the details are per occurrence.
+ */
+export const PROBLEM_TYPES = {
+  'validation-failed': {
+    status: 400,
+    title: 'The request is not valid',
+    description:
+      'A path segment or query parameter broke its rules. The errors member lists each field and what was wrong. Nothing was sent upstream.',
+  },
+  'bad-request': {
+    status: 400,
+    title: 'The request could not be read',
+    description:
+      'The request was malformed (for example a URL that is not valid percent-encoded UTF-8) and was rejected before routing.',
+  },
+  'not-found': {
+    status: 404,
+    title: 'No such resource',
+    description: 'No route of this API matches the requested method and path.',
+  },
+  'account-not-found': {
+    status: 404,
+    title: 'Unknown account',
+    description: 'The gateway has no Interact account configured under this id.',
+  },
+  'interaction-not-found': {
+    status: 404,
+    title: 'Interaction history not found',
+    description:
+      'Interact has no history for this interaction id or caller attribute. By default Interact searches the last 3 months; widerSearch=true searches the last 12.',
+  },
+  'upstream-unauthorized': {
+    status: 502,
+    title: 'Interact rejected the gateway’s credentials',
+    description:
+      'The application key, tenant id or environment name configured for this account is wrong. The caller cannot fix this; operators can, and the gateway log names the account.',
+  },
+  'upstream-error': {
+    status: 502,
+    title: 'Interact failed',
+    description: 'Interact answered with an error, or with a body that could not be understood.',
+  },
+  'upstream-timeout': {
+    status: 504,
+    title: 'Interact did not answer in time',
+    description: 'Interact took longer than the timeout configured for this account.',
+  },
+  'internal-error': {
+    status: 500,
+    title: 'Internal error',
+    description:
+      'Something unexpected went wrong inside the gateway. The requestId identifies the occurrence in its logs.',
+  },
+} as const satisfies Record<string, { status: number; title: string; description: string }>;
+
+export type ProblemSlug = keyof typeof PROBLEM_TYPES;
+
+export const isProblemSlug = (slug: string): slug is ProblemSlug => Object.hasOwn(PROBLEM_TYPES, slug);

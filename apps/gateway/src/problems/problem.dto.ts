@@ -1,0 +1,109 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { PROBLEM_TYPES, type ProblemSlug } from './problem-types.js';
+
+export class FieldErrorDto {
+  @ApiProperty({ description: 'The path segment or query parameter at fault.', example: 'interactionId' })
+  field!: string;
+
+  @ApiProperty({
+    description: 'What is wrong with it.',
+    example: 'interactionId must not contain "/", "\\", control characters or percent-encoded sequences',
+  })
+  message!: string;
+}
+
+export class ProblemDto {
+  @ApiProperty({
+    description: 'URI of the problem type; GET it for a description.',
+    example: '/problems/interaction-not-found',
+  })
+  type!: string;
+
+  @ApiProperty({
+    description: 'Short summary of the problem type.',
+    example: PROBLEM_TYPES['interaction-not-found'].title,
+  })
+  title!: string;
+
+  @ApiProperty({ description: 'The HTTP status code.', example: 404 })
+  status!: number;
+
+  @ApiProperty({
+    description: 'What happened in this occurrence.',
+    example: 'No history for interaction 000000000 in the last 3 months.',
+  })
+  detail!: string;
+
+  @ApiProperty({
+    description: 'The request path this occurrence belongs to.',
+    example: '/v1/accounts/12345678/interactions/000000000/flow',
+  })
+  instance!: string;
+
+  @ApiProperty({
+    description: 'Identifies the request in the gateway logs; echoed in the X-Request-Id header.',
+    example: '5f0c6f4e-8a53-4c51-9a8e-2a1f0b1c9d77',
+  })
+  requestId!: string;
+
+  @ApiPropertyOptional({
+    type: [FieldErrorDto],
+    description: 'For validation-failed: each field and what was wrong with it.',
+  })
+  errors?: FieldErrorDto[];
+}
+
+const EXAMPLE_DETAILS: Record<ProblemSlug, string> = {
+  'validation-failed': 'The request has 1 invalid field.',
+  'bad-request': 'The request was rejected before it reached the API.',
+  'not-found': 'No route for GET /v1/nothing.',
+  'account-not-found': 'No Interact account 99999999 is configured.',
+  'interaction-not-found':
+    'No history for interaction 000000000 in the last 3 months. Retry with widerSearch=true to search the last 12 months.',
+  'upstream-unauthorized': 'Interact rejected the credentials configured for account 12345678.',
+  'upstream-error': 'Interact failed to answer for account 12345678.',
+  'upstream-timeout': 'Interact did not answer within 10000 ms for account 12345678.',
+  'internal-error': 'The gateway failed unexpectedly.',
+};
+
+function example(slug: ProblemSlug) {
+  const { status, title } = PROBLEM_TYPES[slug];
+  return {
+    type: `/problems/${slug}`,
+    title,
+    status,
+    detail: EXAMPLE_DETAILS[slug],
+    instance: '/v1/accounts/12345678/interactions/040100713/flow',
+    requestId: '5f0c6f4e-8a53-4c51-9a8e-2a1f0b1c9d77',
+    ...(slug === 'validation-failed' && {
+      errors: [{ field: 'widerSearch', message: 'widerSearch must be "true" or "false"' }],
+    }),
+  };
+}
+
+/** Documents the given problems as application/problem+json responses, one entry per status. */
+export function ApiProblemResponses(...slugs: ProblemSlug[]) {
+  const byStatus = new Map<number, ProblemSlug[]>();
+  for (const slug of slugs) {
+    const status = PROBLEM_TYPES[slug].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), slug]);
+  }
+  return applyDecorators(
+    ApiExtraModels(ProblemDto, FieldErrorDto),
+    ...[...byStatus].map(([status, group]) =>
+      ApiResponse({
+        status,
+        description: group.map((slug) => PROBLEM_TYPES[slug].title).join('; '),
+        content: {
+          'application/problem+json': {
+            schema: { $ref: getSchemaPath(ProblemDto) },
+            examples: Object.fromEntries(
+              group.map((slug) => [slug, { summary: PROBLEM_TYPES[slug].title, value: example(slug) }]),
+            ),
+          },
+        },
+      }),
+    ),
+  );
+}

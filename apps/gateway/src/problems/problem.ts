@@ -1,0 +1,28 @@
+import type { ProblemSlug } from './problem-types.js';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** RFC 9457 problem details, as the gateway sends them. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  requestId: string;
+  errors?: FieldError[];
+}
+
+/** Thrown anywhere below a controller; the problem filter renders it. */
+export class ProblemException extends Error {
+  constructor(
+    readonly slug: ProblemSlug,
+    readonly detail: string,
+    readonly extensions: { errors?: FieldError[] } = {},
+  ) {
+    super(detail);
+  }
+}

@@ -1,0 +1,95 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from './support/simulator.js';
+import { demoAccounts, startGateway, type RunningGateway } from './support/gateway.js';
+
+const run = promisify(execFile);
+
+let simulator: RunningSimulator;
+let gateway: RunningGateway;
+let document: {
+  servers: Array<{ url: string }>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        summary?: string;
+        operationId?: string;
+        responses: Record<
+          string,
+          { content?: Record<string, { example?: unknown; examples?: unknown; schema?: unknown }> }
+        >;
+      }
+    >
+  >;
+};
+
+beforeAll(async () => {
+  simulator = await startSimulator();
+  gateway = await startGateway({ accounts: demoAccounts(simulator) });
+  document = (await gateway.http().get('/docs/openapi.json').expect(200)).body;
+});
+afterAll(async () => {
+  await gateway?.close();
+  await simulator?.close();
+});
+
+describe('OpenAPI document', () => {
+  it('passes Redocly’s recommended rules with no errors', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'openapi-'));
+    const file = join(folder, 'openapi.json');
+    await writeFile(file, JSON.stringify(document));
+    try {
+      const { stdout, stderr } = await run(
+        'npx',
+        ['redocly', 'lint', file, '--config', 'redocly.yaml', '--format', 'stylish'],
+        {
+          env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+        },
+      ).catch((error: { stdout: string; stderr: string }) => {
+        throw new Error(`redocly lint failed:\n${error.stdout}\n${error.stderr}`);
+      });
+      expect(`${stdout}${stderr}`).not.toMatch(/\berror\b/i);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('documents both flow operations with a summary and every response with a schema and an example', () => {
+    const operations = Object.values(document.paths).flatMap((item) => Object.values(item));
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/accounts/{accountId}/interactions/{interactionId}/flow',
+        '/v1/accounts/{accountId}/caller-attributes/{callerAttribute}/flow',
+      ]),
+    );
+    for (const operation of operations) {
+      expect(operation.summary).toBeTruthy();
+      expect(operation.operationId).toBeTruthy();
+      for (const [status, response] of Object.entries(operation.responses)) {
+        const media = Object.values(response.content ?? {});
+        expect(media.length, `${operation.operationId} ${status} has content`).toBeGreaterThan(0);
+        for (const entry of media) {
+          expect(entry.schema, `${operation.operationId} ${status} has a schema`).toBeDefined();
+          expect(entry.example ?? entry.examples, `${operation.operationId} ${status} has an example`).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it('documents every problem the flow can answer with', () => {
+    const flow = document.paths['/v1/accounts/{accountId}/interactions/{interactionId}/flow'].get;
+    expect(Object.keys(flow.responses).sort()).toEqual(['200', '400', '404', '500', '502', '504']);
+    expect(Object.keys(flow.responses['404'].content ?? {})).toEqual(['application/problem+json']);
+  });
+
+  it('serves Swagger UI at /docs', async () => {
+    const response = await gateway.http().get('/docs').expect(200);
+    expect(response.text).toContain('swagger-ui');
+  });
+});

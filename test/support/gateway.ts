@@ -1,0 +1,59 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import type { UpstreamAccount } from '@app/interact-client';
+import type { GatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
+import { createGatewayApp, type GatewayAppOptions } from '../../apps/gateway/src/gateway.app.js';
+import { DEMO_ACCOUNTS, type RunningSimulator } from './simulator.js';
+
+export const REST_ACCOUNT = DEMO_ACCOUNTS[0].accountId;
+export const SOAP_ACCOUNT = DEMO_ACCOUNTS[1].accountId;
+
+/** The demo's two accounts against a running simulator: the first over REST, the second over SOAP. */
+export function demoAccounts(simulator: RunningSimulator, overrides: Partial<UpstreamAccount> = {}): UpstreamAccount[] {
+  return DEMO_ACCOUNTS.map((account, index) => ({
+    accountId: account.accountId,
+    baseUrl: simulator.url,
+    transport: index === 0 ? 'rest' : 'soap',
+    apiVersion: 2,
+    tenantId: account.tenantId,
+    applicationKey: account.applicationKey,
+    environmentName: account.environmentName,
+    timeoutMs: 5_000,
+    maxResponseBytes: 20 * 1024 * 1024,
+    ...(index === 1 && { wsdl: simulator.wsdlUrl }),
+    ...overrides,
+  }));
+}
+
+export interface RunningGateway {
+  app: NestFastifyApplication;
+  url: string;
+  http(): ReturnType<typeof request>;
+  close(): Promise<void>;
+}
+
+export async function startGateway(
+  config: Partial<GatewayConfig> & Pick<GatewayConfig, 'accounts'>,
+  options: GatewayAppOptions = {},
+): Promise<RunningGateway> {
+  const app = await createGatewayApp({ port: 0, host: '127.0.0.1', ...config }, options);
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, url, http: () => request(url), close: () => app.close() };
+}
+
+/** Keeps every line the gateway logs, so tests can read what operators would see. */
+export class CapturingLogger {
+  readonly lines: string[] = [];
+  private keep =
+    (level: string) =>
+    (message: unknown, ...rest: unknown[]) => {
+      this.lines.push(`${level} ${JSON.stringify([message, ...rest])}`);
+    };
+  log = this.keep('log');
+  error = this.keep('error');
+  warn = this.keep('warn');
+  debug = this.keep('debug');
+  verbose = this.keep('verbose');
+  fatal = this.keep('fatal');
+}
