@@ -1,0 +1,68 @@
+// Starts the Interact simulator and the gateway from dist/, wired together with the demo accounts.
+// PORT and SIMULATOR_PORT move them off 3000 and 3001.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const gatewayPort = process.env.PORT ?? '3000';
+const simulatorPort = process.env.SIMULATOR_PORT ?? '3001';
+const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+
+// The demo accounts file names the simulator on 3001; point it at the port actually used.
+const accounts = readFileSync(new URL('../config/demo-accounts.json', import.meta.url), 'utf8').replaceAll(
+  'http://127.0.0.1:3001',
+  simulatorUrl,
+);
+const accountsFile = join(mkdtempSync(join(tmpdir(), 'interact-demo-')), 'accounts.json');
+writeFileSync(accountsFile, accounts);
+
+const children = [];
+function start(name, script, env) {
+  const child = spawn(process.execPath, [script], { stdio: 'inherit', env: { ...process.env, ...env } });
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`demo: ${name} stopped (${signal ?? code}); stopping the demo`);
+    stop(code || 1);
+  });
+  children.push(child);
+}
+
+let stopping = false;
+function stop(code = 0) {
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  process.exitCode = code;
+}
+process.on('SIGINT', () => stop());
+process.on('SIGTERM', () => stop());
+
+async function waitFor(url) {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error(`demo: nothing answered at ${url}`);
+}
+
+start('simulator', 'dist/apps/interact-simulator/src/main.js', { SIMULATOR_PORT: simulatorPort });
+await waitFor(`${simulatorUrl}/__simulator/stats`);
+start('gateway', 'dist/apps/gateway/src/main.js', {
+  PORT: gatewayPort,
+  GATEWAY_ACCOUNTS_FILE: accountsFile,
+  // The simulator's published demo credentials; real keys come from Secrets.
+  INTERACT_APPLICATION_KEY_12345678: 'demo-app-key-12345678',
+  INTERACT_APPLICATION_KEY_12345679: 'demo-app-key-12345679',
+});
+await waitFor(`http://127.0.0.1:${gatewayPort}/docs/openapi.json`);
+console.log(`
+Demo ready.
+  Swagger UI   http://localhost:${gatewayPort}/docs
+  REST account curl http://localhost:${gatewayPort}/v1/accounts/12345678/interactions/040100713/flow
+  SOAP account curl http://localhost:${gatewayPort}/v1/accounts/12345679/interactions/040100713/flow
+  Simulator    ${simulatorUrl}/__simulator/stats
+Ctrl-C stops both.`);
