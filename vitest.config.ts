@@ -9,6 +9,7 @@ export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   resolve: {
     alias: {
+      '@app/cache': from('./libs/cache/src/index.ts'),
       '@app/interact-client': from('./libs/interact-client/src/index.ts'),
       '@app/interact': from('./libs/interact/src/index.ts'),
     },

@@ -1,0 +1,18 @@
+/**
+ * Where cached histories live: Redis shared by every replica, or memory inside one. Operations
+ * reject when the store cannot answer in time; callers treat that as a miss, never as a failure.
+ */
+export interface CacheStore {
+  readonly kind: 'redis' | 'memory';
+  get(key: string): Promise<Buffer | null>;
+  set(key: string, value: Buffer, ttlMs: number): Promise<void>;
+  /** Takes the fill lock of a key for ttlMs; resolves with its token, or null when another holds it. */
+  tryLock(key: string, ttlMs: number): Promise<string | null>;
+  unlock(key: string, token: string): Promise<void>;
+  isLocked(key: string): Promise<boolean>;
+  /** Whether the store answers right now. */
+  isUp(): boolean;
+  /** Waits for the store to answer, at most timeoutMs; resolves whether it does. */
+  waitUntilUp(timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
