@@ -43,6 +43,7 @@ describe('gateway configuration', () => {
         applicationKey: 'key-from-env',
         timeoutMs: 10_000,
         maxResponseBytes: 20 * 1024 * 1024,
+        cacheTtlMs: 300_000,
       },
     ]);
   });

@@ -14,6 +14,7 @@ import {
   REST_ACCOUNT,
   SOAP_ACCOUNT,
   demoAccounts,
+  memoryCache,
   startGateway,
   type RunningGateway,
 } from './support/gateway.js';
@@ -119,8 +120,8 @@ describe('problem mapping', () => {
     async (_t, account) => {
       const impatient = await startGateway({ accounts: demoAccounts(simulator, { timeoutMs: 300 }) });
       try {
-        // The SOAP client loads its WSDL once; do that before the simulator slows down.
-        await impatient.http().get(flowPath(account, DEMO_IDS.claim)).expect(200);
+        // The SOAP client loads its WSDL once; do that (with another id) before the simulator slows down.
+        await impatient.http().get(flowPath(account, DEMO_IDS.callback)).expect(200);
         await simulator.setFaults({ rest: { latencyMs: 3_000 }, soap: { latencyMs: 3_000 } });
         const started = performance.now();
         const body = expectProblem(await impatient.http().get(flowPath(account, DEMO_IDS.claim)), 'upstream-timeout');
@@ -205,7 +206,10 @@ describe('problem mapping', () => {
       }
     }
     @Module({
-      imports: [GatewayConfigModule.forConfig({ port: 0, host: '127.0.0.1', accounts: [] }), ProblemsModule],
+      imports: [
+        GatewayConfigModule.forConfig({ port: 0, host: '127.0.0.1', accounts: [], cache: memoryCache() }),
+        ProblemsModule,
+      ],
       controllers: [ExplodingController],
     })
     class ExplodingModule {}

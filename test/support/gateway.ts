@@ -1,7 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import type { UpstreamAccount } from '@app/interact-client';
-import type { GatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
+import type { CacheConfig, GatewayAccount, GatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import { createGatewayApp, type GatewayAppOptions } from '../../apps/gateway/src/gateway.app.js';
 import { DEMO_ACCOUNTS, type RunningSimulator } from './simulator.js';
 
@@ -9,7 +8,7 @@ export const REST_ACCOUNT = DEMO_ACCOUNTS[0].accountId;
 export const SOAP_ACCOUNT = DEMO_ACCOUNTS[1].accountId;
 
 /** The demo's two accounts against a running simulator: the first over REST, the second over SOAP. */
-export function demoAccounts(simulator: RunningSimulator, overrides: Partial<UpstreamAccount> = {}): UpstreamAccount[] {
+export function demoAccounts(simulator: RunningSimulator, overrides: Partial<GatewayAccount> = {}): GatewayAccount[] {
   return DEMO_ACCOUNTS.map((account, index) => ({
     accountId: account.accountId,
     baseUrl: simulator.url,
@@ -20,9 +19,23 @@ export function demoAccounts(simulator: RunningSimulator, overrides: Partial<Ups
     environmentName: account.environmentName,
     timeoutMs: 5_000,
     maxResponseBytes: 20 * 1024 * 1024,
+    cacheTtlMs: 300_000,
     ...(index === 1 && { wsdl: simulator.wsdlUrl }),
     ...overrides,
   }));
+}
+
+/** The in-memory store, as the demo runs it. */
+export function memoryCache(overrides: Partial<CacheConfig> = {}): CacheConfig {
+  return {
+    store: { kind: 'memory', maxBytes: 64 * 1024 * 1024 },
+    keyPrefix: 'test',
+    staleWhileRevalidateMs: 60_000,
+    staleIfErrorMs: 3_600_000,
+    negativeTtlMs: 30_000,
+    compressAboveBytes: 16 * 1024,
+    ...overrides,
+  };
 }
 
 export interface RunningGateway {
@@ -36,7 +49,7 @@ export async function startGateway(
   config: Partial<GatewayConfig> & Pick<GatewayConfig, 'accounts'>,
   options: GatewayAppOptions = {},
 ): Promise<RunningGateway> {
-  const app = await createGatewayApp({ port: 0, host: '127.0.0.1', ...config }, options);
+  const app = await createGatewayApp({ port: 0, host: '127.0.0.1', cache: memoryCache(), ...config }, options);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url, http: () => request(url), close: () => app.close() };

@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { RestFlowTransport, SoapFlowTransport, type FlowTransport, type UpstreamAccount } from '@app/interact-client';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
+import { RestFlowTransport, SoapFlowTransport, type FlowTransport } from '@app/interact-client';
+import { GATEWAY_CONFIG, type GatewayAccount, type GatewayConfig } from '../config/gateway.config.js';
 
 export interface ConfiguredAccount {
-  account: UpstreamAccount;
+  account: GatewayAccount;
   transport: FlowTransport;
 }
 

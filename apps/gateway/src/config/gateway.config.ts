@@ -1,12 +1,32 @@
 import { readFileSync } from 'node:fs';
+import type { RedisConnection } from '@app/cache';
 import type { UpstreamAccount } from '@app/interact-client';
+
+export interface GatewayAccount extends UpstreamAccount {
+  /** How long a fetched history is served without asking upstream again. */
+  cacheTtlMs: number;
+}
+
+export type CacheStoreConfig =
+  { kind: 'memory'; maxBytes: number } | { kind: 'redis'; connection: RedisConnection; commandTimeoutMs: number };
+
+export interface CacheConfig {
+  store: CacheStoreConfig;
+  /** Prefixes every key, so that deployments (or test runs) sharing a Redis never meet. */
+  keyPrefix: string;
+  staleWhileRevalidateMs: number;
+  staleIfErrorMs: number;
+  negativeTtlMs: number;
+  compressAboveBytes: number;
+}
 
 export interface GatewayConfig {
   port: number;
   host: string;
   /** Absolute base of problem type URIs and the OpenAPI server; relative when unset. */
   publicBaseUrl?: string;
-  accounts: UpstreamAccount[];
+  accounts: GatewayAccount[];
+  cache: CacheConfig;
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
@@ -15,6 +35,7 @@ export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 export class ConfigError extends Error {}
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_CACHE_TTL_SECONDS = 300;
 const DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024;
 const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -81,7 +102,7 @@ function applicationKey(raw: Raw, at: string, accountId: string, env: NodeJS.Pro
   return key;
 }
 
-function account(raw: unknown, at: string, env: NodeJS.ProcessEnv): UpstreamAccount {
+function account(raw: unknown, at: string, env: NodeJS.ProcessEnv): GatewayAccount {
   if (!isObject(raw)) throw new ConfigError(`${at} must be an object`);
   const accountId = requiredText(raw, 'id', at);
   if (!ACCOUNT_ID.test(accountId)) throw new ConfigError(`${at}.id must be 1 to 64 letters, digits, '_' or '-'`);
@@ -99,12 +120,13 @@ function account(raw: unknown, at: string, env: NodeJS.ProcessEnv): UpstreamAcco
     applicationKey: applicationKey(raw, at, accountId, env),
     timeoutMs: positiveInteger(raw, 'timeoutMs', at, DEFAULT_TIMEOUT_MS),
     maxResponseBytes: positiveInteger(raw, 'maxResponseBytes', at, DEFAULT_MAX_RESPONSE_BYTES),
+    cacheTtlMs: positiveInteger(raw, 'cacheTtlSeconds', at, DEFAULT_CACHE_TTL_SECONDS) * 1000,
     ...(wsdl !== undefined && { wsdl }),
     ...(soapEndpoint !== undefined && { soapEndpoint: httpUrl(soapEndpoint, `${at}.soapEndpoint`) }),
   };
 }
 
-export function parseAccounts(document: unknown, env: NodeJS.ProcessEnv, source: string): UpstreamAccount[] {
+export function parseAccounts(document: unknown, env: NodeJS.ProcessEnv, source: string): GatewayAccount[] {
   const list = isObject(document) ? document.accounts : undefined;
   if (!Array.isArray(list) || list.length === 0) throw new ConfigError(`${source}: accounts must be a non-empty list`);
   const accounts = list.map((raw, index) => account(raw, `${source}: accounts[${index}]`, env));
@@ -136,5 +158,65 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     host: env.HOST || '0.0.0.0',
     ...(publicBaseUrl && { publicBaseUrl }),
     accounts: parseAccounts(document, env, 'GATEWAY_ACCOUNTS_FILE'),
+    cache: cacheConfig(env),
+  };
+}
+
+function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < minimum)
+    throw new ConfigError(`${name} must be a number of at least ${minimum}, got "${raw}"`);
+  return value;
+}
+
+function hostPorts(name: string, raw: string): Array<{ host: string; port: number }> {
+  return raw.split(',').map((item) => {
+    const match = /^\s*([^:\s]+):(\d{1,5})\s*$/.exec(item);
+    if (!match) throw new ConfigError(`${name} must list host:port pairs separated by commas, got "${item}"`);
+    return { host: match[1], port: Number(match[2]) };
+  });
+}
+
+function redisConnection(env: NodeJS.ProcessEnv): RedisConnection | undefined {
+  const tls = env.REDIS_TLS === 'true';
+  const password = env.REDIS_PASSWORD || undefined;
+  const auth = password !== undefined ? { password } : {};
+  if (env.REDIS_CLUSTER_NODES)
+    return { mode: 'cluster', nodes: hostPorts('REDIS_CLUSTER_NODES', env.REDIS_CLUSTER_NODES), tls, ...auth };
+  if (env.REDIS_SENTINELS) {
+    if (!env.REDIS_SENTINEL_NAME)
+      throw new ConfigError('REDIS_SENTINEL_NAME is required with REDIS_SENTINELS (the monitored master name)');
+    return {
+      mode: 'sentinel',
+      sentinels: hostPorts('REDIS_SENTINELS', env.REDIS_SENTINELS),
+      name: env.REDIS_SENTINEL_NAME,
+      tls,
+      ...auth,
+    };
+  }
+  if (env.REDIS_URL) {
+    if (!/^rediss?:\/\/[^\s]+$/.test(env.REDIS_URL))
+      throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+    return { mode: 'standalone', url: env.REDIS_URL };
+  }
+  return undefined;
+}
+
+function cacheConfig(env: NodeJS.ProcessEnv): CacheConfig {
+  const connection = redisConnection(env);
+  const keyPrefix = env.CACHE_KEY_PREFIX ?? 'ifg';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(keyPrefix))
+    throw new ConfigError('CACHE_KEY_PREFIX must be 1 to 64 letters, digits, ".", "_" or "-"');
+  return {
+    store: connection
+      ? { kind: 'redis', connection, commandTimeoutMs: envNumber(env, 'REDIS_COMMAND_TIMEOUT_MS', 250, 1) }
+      : { kind: 'memory', maxBytes: envNumber(env, 'CACHE_MEMORY_MAX_BYTES', 64 * 1024 * 1024, 1024) },
+    keyPrefix,
+    staleWhileRevalidateMs: envNumber(env, 'CACHE_STALE_WHILE_REVALIDATE_SECONDS', 60) * 1000,
+    staleIfErrorMs: envNumber(env, 'CACHE_STALE_IF_ERROR_SECONDS', 3600) * 1000,
+    negativeTtlMs: envNumber(env, 'CACHE_NEGATIVE_TTL_SECONDS', 30) * 1000,
+    compressAboveBytes: envNumber(env, 'CACHE_COMPRESS_ABOVE_BYTES', 16 * 1024),
   };
 }

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module.js';
+import { CacheModule } from '../cache/cache.module.js';
 import { FlowController } from './flow.controller.js';
 import { FlowService } from './flow.service.js';
 
 @Module({
-  imports: [AccountsModule],
+  imports: [AccountsModule, CacheModule],
   controllers: [FlowController],
   providers: [FlowService],
 })

@@ -1,9 +1,20 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UpstreamError, type FlowLookup } from '@app/interact-client';
-import { AccountsService } from '../accounts/accounts.service.js';
+import { AccountsService, type ConfiguredAccount } from '../accounts/accounts.service.js';
+import { FlowCacheService, flowCacheKey, type CacheResult, type Loaded } from '../cache/flow-cache.service.js';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
 import { ProblemException } from '../problems/problem.js';
 import type { Flow } from './flow.model.js';
 import { normalizePages } from './flow.normalizer.js';
+
+/** A flow ready to send: its JSON bytes as stored, so a cache hit is written without re-serializing. */
+export interface FlowResponse {
+  body: Buffer;
+  etag: string;
+  cacheStatus: string;
+  cacheResult: CacheResult;
+  maxAgeSeconds: number;
+}
 
 const describeLookup = (lookup: FlowLookup) =>
   `${lookup.kind === 'interactionId' ? 'interaction' : 'caller attribute'} ${lookup.value}`;
@@ -12,35 +23,62 @@ const describeLookup = (lookup: FlowLookup) =>
 export class FlowService {
   private readonly logger = new Logger('Flow');
 
-  constructor(private readonly accounts: AccountsService) {}
+  constructor(
+    private readonly accounts: AccountsService,
+    private readonly cache: FlowCacheService,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
 
-  async getFlow(accountId: string, lookup: FlowLookup): Promise<Flow> {
+  async getFlow(accountId: string, lookup: FlowLookup, options: { noCache: boolean }): Promise<FlowResponse> {
     const configured = this.accounts.find(accountId);
     if (!configured) throw new ProblemException('account-not-found', `No Interact account ${accountId} is configured.`);
+    const key = flowCacheKey(this.config.cache.keyPrefix, configured.account, lookup);
+    const served = await this.cache.serve(key, configured.account, options.noCache, () =>
+      this.load(configured, lookup),
+    );
+    const { entry } = served;
+    const cacheHeaders = {
+      'cache-status': served.cacheStatus,
+      'cache-control': `private, max-age=${served.maxAgeSeconds}`,
+    };
+    if (entry.kind === 'not-found')
+      throw new ProblemException('interaction-not-found', entry.detail ?? '', {}, cacheHeaders);
+    return {
+      body: entry.body,
+      etag: entry.etag,
+      cacheStatus: served.cacheStatus,
+      cacheResult: served.result,
+      maxAgeSeconds: served.maxAgeSeconds,
+    };
+  }
+
+  private async load({ account, transport }: ConfiguredAccount, lookup: FlowLookup): Promise<Loaded> {
     let pages;
     try {
-      pages = await configured.transport.fetchFlow(lookup);
+      pages = await transport.fetchFlow(lookup);
     } catch (error) {
-      throw this.problemFor(error, accountId, lookup, configured.account.timeoutMs);
+      if (error instanceof UpstreamError && error.kind === 'not-found') {
+        return {
+          kind: 'not-found',
+          detail: lookup.widerSearch
+            ? `No history for ${describeLookup(lookup)} in the last 12 months.`
+            : `No history for ${describeLookup(lookup)} in the last 3 months. Retry with widerSearch=true to search the last 12 months.`,
+        };
+      }
+      throw this.problemFor(error, account.accountId, account.timeoutMs);
     }
-    return {
-      accountId,
+    const flow: Flow = {
+      accountId: account.accountId,
       interactionId: lookup.kind === 'interactionId' ? lookup.value : null,
       lookup: { by: lookup.kind, value: lookup.value, widerSearch: lookup.widerSearch },
       pages: normalizePages(pages),
     };
+    return { kind: 'flow', body: Buffer.from(JSON.stringify(flow)) };
   }
 
-  private problemFor(error: unknown, accountId: string, lookup: FlowLookup, timeoutMs: number): unknown {
+  private problemFor(error: unknown, accountId: string, timeoutMs: number): unknown {
     if (!(error instanceof UpstreamError)) return error;
     switch (error.kind) {
-      case 'not-found':
-        return new ProblemException(
-          'interaction-not-found',
-          lookup.widerSearch
-            ? `No history for ${describeLookup(lookup)} in the last 12 months.`
-            : `No history for ${describeLookup(lookup)} in the last 3 months. Retry with widerSearch=true to search the last 12 months.`,
-        );
       case 'unauthorized':
         this.logger.error(`Interact rejected the credentials of account ${accountId}: ${error.message}`);
         return new ProblemException(
@@ -53,7 +91,7 @@ export class FlowService {
           'upstream-timeout',
           `Interact did not answer within ${timeoutMs} ms for account ${accountId}.`,
         );
-      case 'failed':
+      default:
         this.logger.warn(`Interact failed for account ${accountId}: ${error.message}`);
         return new ProblemException('upstream-error', `Interact failed to answer for account ${accountId}.`);
     }

@@ -44,6 +44,7 @@ export class ProblemFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { slug, detail, extensions, status } = this.describe(exception, request);
+    if (exception instanceof ProblemException) void reply.headers(exception.headers);
     void reply
       .status(status)
       .header('content-type', PROBLEM_CONTENT_TYPE)

@@ -22,6 +22,8 @@ export class ProblemException extends Error {
     readonly slug: ProblemSlug,
     readonly detail: string,
     readonly extensions: { errors?: FieldError[] } = {},
+    /** Response headers that belong to this answer, such as Cache-Status. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail);
   }

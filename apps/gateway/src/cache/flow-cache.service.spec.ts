@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import type { GatewayAccount } from '../config/gateway.config.js';
+import { flowCacheKey } from './flow-cache.service.js';
+
+const account = { accountId: '12345678', environmentName: 'PROD' } as GatewayAccount;
+
+describe('flowCacheKey', () => {
+  it('carries schema version, account, environment, lookup kind, encoded value and widerSearch', () => {
+    expect(flowCacheKey('ifg', account, { kind: 'callerAttribute', value: 'a b:c', widerSearch: true })).toBe(
+      'ifg:v1:12345678:PROD:callerAttribute:a%20b%3Ac:wide',
+    );
+  });
+
+  it('differs for every part that changes the answer', () => {
+    const base = { kind: 'interactionId', value: '040100713', widerSearch: false } as const;
+    const keys = new Set([
+      flowCacheKey('ifg', account, base),
+      flowCacheKey('ifg', account, { ...base, widerSearch: true }),
+      flowCacheKey('ifg', account, { ...base, kind: 'callerAttribute' }),
+      flowCacheKey('ifg', { ...account, accountId: '12345679' }, base),
+      flowCacheKey('ifg', { ...account, environmentName: 'QA' }, base),
+      flowCacheKey('other', account, base),
+    ]);
+    expect(keys.size).toBe(6);
+  });
+});

@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { decodeEntry, encodeEntry, type CacheStore } from '@app/cache';
+import type { FlowLookup } from '@app/interact-client';
+import { GATEWAY_CONFIG, type CacheConfig, type GatewayAccount, type GatewayConfig } from '../config/gateway.config.js';
+import { PROBLEM_TYPES } from '../problems/problem-types.js';
+import { ProblemException } from '../problems/problem.js';
+import { CACHE_STORE } from './cache.tokens.js';
+
+/** Bumped whenever the stored entry or the flow JSON changes shape, so old entries become misses. */
+const KEY_SCHEMA = 'v1';
+const CACHE_NAME = 'interact-flow-gateway';
+const POLL_MS = 20;
+
+export type Loaded = { kind: 'flow'; body: Buffer } | { kind: 'not-found'; detail: string };
+
+interface EntryMeta {
+  kind: Loaded['kind'];
+  etag: string;
+  detail?: string;
+  storedAt: number;
+  freshUntil: number;
+  staleUntil: number;
+}
+
+export interface FlowEntry extends EntryMeta {
+  body: Buffer;
+}
+
+/** How the cache answered, for metrics: served fresh, fetched, served stale, or not consulted. */
+export type CacheResult = 'hit' | 'miss' | 'stale' | 'bypass';
+
+export interface Served {
+  entry: FlowEntry;
+  result: CacheResult;
+  /** RFC 9211 Cache-Status value. */
+  cacheStatus: string;
+  /** Seconds the answer stays fresh, 0 when already stale. */
+  maxAgeSeconds: number;
+}
+
+interface Filled {
+  entry: FlowEntry;
+  stored: boolean;
+}
+
+export function flowCacheKey(prefix: string, account: GatewayAccount, lookup: FlowLookup): string {
+  const part = encodeURIComponent;
+  return [
+    prefix,
+    KEY_SCHEMA,
+    part(account.accountId),
+    part(account.environmentName),
+    lookup.kind,
+    part(lookup.value),
+    lookup.widerSearch ? 'wide' : 'narrow',
+  ].join(':');
+}
+
+export function etagOf(body: Buffer): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+}
+
+/** Only an upstream that failed may be papered over with a stale copy; never a caller's mistake. */
+const upstreamFailed = (error: unknown): error is ProblemException =>
+  error instanceof ProblemException && error.slug.startsWith('upstream-');
+
+const seconds = (ms: number) => (ms >= 0 ? Math.ceil(ms / 1000) : -Math.ceil(-ms / 1000));
+
+/**
+ * Histories in the cache store, with one upstream call per key at a time: concurrent misses in
+ * this replica share one promise, and replicas sharing Redis share one lock. A store that fails
+ * or is slow only turns hits into misses.
+ */
+@Injectable()
+export class FlowCacheService {
+  private readonly logger = new Logger('FlowCache');
+  private readonly inflight = new Map<string, Promise<Filled>>();
+  private readonly refreshing = new Set<string>();
+  private readonly cache: CacheConfig;
+
+  constructor(
+    @Inject(CACHE_STORE) private readonly store: CacheStore,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.cache = config.cache;
+  }
+
+  get storeKind(): CacheStore['kind'] {
+    return this.store.kind;
+  }
+
+  isStoreUp(): boolean {
+    return this.store.isUp();
+  }
+
+  async serve(key: string, account: GatewayAccount, noCache: boolean, load: () => Promise<Loaded>): Promise<Served> {
+    if (noCache) {
+      const { entry, stored } = await this.loadAndStore(key, account, load);
+      return this.served(entry, 'bypass', `fwd=request${stored ? '; stored' : ''}`);
+    }
+    const { entry, available } = await this.read(key);
+    const now = Date.now();
+    if (entry && now < entry.freshUntil) return this.served(entry, 'hit', 'hit');
+    if (entry && entry.kind === 'flow' && now < entry.freshUntil + this.cache.staleWhileRevalidateMs) {
+      this.refreshInBackground(key, account, load);
+      return this.served(entry, 'stale', 'fwd=stale; detail=stale-while-revalidate');
+    }
+    if (entry && now < entry.staleUntil) {
+      try {
+        const filled = await this.fill(key, account, load);
+        return this.served(filled.entry, 'miss', `fwd=stale; fwd-status=200${filled.stored ? '; stored' : ''}`);
+      } catch (error) {
+        if (!upstreamFailed(error)) throw error;
+        const status = PROBLEM_TYPES[error.slug].status;
+        return this.served(entry, 'stale', `fwd=stale; fwd-status=${status}; detail=stale-if-error`);
+      }
+    }
+    const result: CacheResult = available ? 'miss' : 'bypass';
+    try {
+      const filled = await this.fill(key, account, load);
+      const status = available ? `fwd=miss${filled.stored ? '; stored' : ''}` : 'fwd=miss; detail=cache-unavailable';
+      return this.served(filled.entry, result, status);
+    } catch (error) {
+      if (error instanceof ProblemException) error.headers['cache-status'] = `${CACHE_NAME}; fwd=miss`;
+      throw error;
+    }
+  }
+
+  private served(entry: FlowEntry, result: CacheResult, status: string): Served {
+    const left = entry.freshUntil - Date.now();
+    return {
+      entry,
+      result,
+      cacheStatus: `${CACHE_NAME}; ${status}; ttl=${seconds(left)}`,
+      maxAgeSeconds: Math.max(0, seconds(left)),
+    };
+  }
+
+  private fill(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<Filled> {
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.fillOnce(key, account, load).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** One replica loads; the others wait for its entry, at most for the lock's lifetime. */
+  private async fillOnce(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<Filled> {
+    // Long enough for the holder's whole upstream call and its write.
+    const lockTtlMs = account.timeoutMs + 2_000;
+    for (;;) {
+      let token: string | null;
+      try {
+        token = await this.store.tryLock(key, lockTtlMs);
+      } catch {
+        // No store, no lock: this replica loads on its own.
+        return this.loadAndStore(key, account, load);
+      }
+      if (token !== null) {
+        try {
+          return await this.loadAndStore(key, account, load);
+        } finally {
+          this.store.unlock(key, token).catch(() => undefined);
+        }
+      }
+      const entry = await this.awaitOtherReplica(key, lockTtlMs);
+      if (entry) return { entry, stored: true };
+    }
+  }
+
+  private async awaitOtherReplica(key: string, lockTtlMs: number): Promise<FlowEntry | null> {
+    const deadline = Date.now() + lockTtlMs;
+    while (Date.now() < deadline) {
+      await sleep(POLL_MS);
+      const { entry, available } = await this.read(key);
+      if (entry && Date.now() < entry.freshUntil) return entry;
+      if (!available) return null;
+      try {
+        // The holder gave up without an entry (upstream failed): try for the lock again.
+        if (!(await this.store.isLocked(key))) return null;
+      } catch {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  private async loadAndStore(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<Filled> {
+    const loaded = await load();
+    const now = Date.now();
+    const entry: FlowEntry =
+      loaded.kind === 'flow'
+        ? {
+            kind: 'flow',
+            body: loaded.body,
+            etag: etagOf(loaded.body),
+            storedAt: now,
+            freshUntil: now + account.cacheTtlMs,
+            staleUntil:
+              now + account.cacheTtlMs + Math.max(this.cache.staleWhileRevalidateMs, this.cache.staleIfErrorMs),
+          }
+        : {
+            kind: 'not-found',
+            body: Buffer.alloc(0),
+            etag: '',
+            detail: loaded.detail,
+            storedAt: now,
+            freshUntil: now + this.cache.negativeTtlMs,
+            staleUntil: now + this.cache.negativeTtlMs,
+          };
+    return { entry, stored: await this.write(key, entry) };
+  }
+
+  private refreshInBackground(key: string, account: GatewayAccount, load: () => Promise<Loaded>): void {
+    if (this.refreshing.has(key) || this.inflight.has(key)) return;
+    this.refreshing.add(key);
+    this.fill(key, account, load)
+      .catch((error: unknown) => this.logger.warn(`background refresh of ${key} failed: ${(error as Error).message}`))
+      .finally(() => this.refreshing.delete(key));
+  }
+
+  private async read(key: string): Promise<{ entry: FlowEntry | null; available: boolean }> {
+    let raw: Buffer | null;
+    try {
+      raw = await this.store.get(key);
+    } catch {
+      return { entry: null, available: false };
+    }
+    if (!raw) return { entry: null, available: true };
+    const decoded = await decodeEntry<EntryMeta>(raw);
+    return { entry: decoded ? { ...decoded.meta, body: decoded.body } : null, available: true };
+  }
+
+  private async write(key: string, entry: FlowEntry): Promise<boolean> {
+    const { body, ...meta } = entry;
+    try {
+      const value = await encodeEntry(meta, body, this.cache.compressAboveBytes);
+      await this.store.set(key, value, entry.staleUntil - Date.now());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

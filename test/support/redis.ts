@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import type { CacheConfig } from '../../apps/gateway/src/config/gateway.config.js';
+import { memoryCache } from './gateway.js';
+
+export const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A key prefix of its own per test, so runs sharing one Redis never see each other's entries. */
+export const uniquePrefix = () => `test-${randomUUID()}`;
+
+export function redisCache(url = SHARED_REDIS_URL, overrides: Partial<CacheConfig> = {}): CacheConfig {
+  return memoryCache({
+    store: { kind: 'redis', connection: { mode: 'standalone', url }, commandTimeoutMs: 250 },
+    keyPrefix: uniquePrefix(),
+    ...overrides,
+  });
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A redis-server of the test's own, which it may freeze and kill. */
+export class OwnRedis {
+  private process?: ChildProcess;
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.process = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
+    const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    try {
+      for (let attempt = 0; attempt < 100; attempt += 1) {
+        try {
+          await probe.connect();
+          if ((await probe.ping()) === 'PONG') return;
+        } catch {
+          await sleep(50);
+        }
+      }
+      throw new Error(`redis-server on ${this.port} did not start`);
+    } finally {
+      probe.disconnect();
+    }
+  }
+
+  freeze(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.process?.kill('SIGCONT');
+  }
+
+  async kill(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
