@@ -9,13 +9,13 @@ const gatewayPort = process.env.PORT ?? '3000';
 const simulatorPort = process.env.SIMULATOR_PORT ?? '3001';
 const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
 
-// The demo accounts file names the simulator on 3001; point it at the port actually used.
-const accounts = readFileSync(new URL('../config/demo-accounts.json', import.meta.url), 'utf8').replaceAll(
+// The demo configuration names the simulator on 3001; point it at the port actually used.
+const demoConfig = readFileSync(new URL('../config/demo.json', import.meta.url), 'utf8').replaceAll(
   'http://127.0.0.1:3001',
   simulatorUrl,
 );
-const accountsFile = join(mkdtempSync(join(tmpdir(), 'interact-demo-')), 'accounts.json');
-writeFileSync(accountsFile, accounts);
+const configFile = join(mkdtempSync(join(tmpdir(), 'interact-demo-')), 'gateway.json');
+writeFileSync(configFile, demoConfig);
 
 const children = [];
 function start(name, script, env) {
@@ -53,7 +53,7 @@ start('simulator', 'dist/apps/interact-simulator/src/main.js', { SIMULATOR_PORT:
 await waitFor(`${simulatorUrl}/__simulator/stats`);
 start('gateway', 'dist/apps/gateway/src/main.js', {
   PORT: gatewayPort,
-  GATEWAY_ACCOUNTS_FILE: accountsFile,
+  GATEWAY_CONFIG_FILE: configFile,
   // The simulator's published demo credentials; real keys come from Secrets.
   INTERACT_APPLICATION_KEY_12345678: 'demo-app-key-12345678',
   INTERACT_APPLICATION_KEY_12345679: 'demo-app-key-12345679',

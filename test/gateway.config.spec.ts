@@ -22,7 +22,7 @@ const restAccount = {
 
 function load(accounts: unknown, env: Record<string, string> = {}) {
   return loadGatewayConfig({
-    GATEWAY_ACCOUNTS_FILE: accountsFile(accounts),
+    GATEWAY_CONFIG_FILE: accountsFile(accounts),
     INTERACT_APPLICATION_KEY_12345678: 'key-from-env',
     ...env,
   });
@@ -48,6 +48,26 @@ describe('gateway configuration', () => {
     ]);
   });
 
+  it('reads YAML as well as JSON', () => {
+    const yaml = [
+      'accounts:',
+      '  - id: "12345678"',
+      '    transport: soap',
+      '    baseUrl: https://interact.example',
+      '    tenantId: t',
+      '    environmentName: PROD',
+    ].join('\n');
+    const config = loadGatewayConfig({
+      GATEWAY_CONFIG_FILE: accountsFile(yaml),
+      INTERACT_APPLICATION_KEY_12345678: 'k',
+    });
+    expect(config.accounts[0]).toMatchObject({
+      accountId: '12345678',
+      transport: 'soap',
+      baseUrl: 'https://interact.example',
+    });
+  });
+
   it('reads an application key from a mounted file or a named variable', () => {
     const keyFile = join(folder, 'key');
     writeFileSync(keyFile, 'key-from-file\n');
@@ -61,8 +81,12 @@ describe('gateway configuration', () => {
   });
 
   it.each([
-    ['GATEWAY_ACCOUNTS_FILE unset', () => loadGatewayConfig({}), /^GATEWAY_ACCOUNTS_FILE is not set/],
-    ['a file that is not JSON', () => load('{ nope'), /^GATEWAY_ACCOUNTS_FILE cannot be read as JSON/],
+    ['GATEWAY_CONFIG_FILE unset', () => loadGatewayConfig({}), /^GATEWAY_CONFIG_FILE is not set/],
+    [
+      'a file that is neither YAML nor JSON',
+      () => load('{ nope'),
+      /^GATEWAY_CONFIG_FILE cannot be read as YAML or JSON/,
+    ],
     ['no accounts', () => load({ accounts: [] }), /accounts must be a non-empty list/],
     [
       'a bad transport',
@@ -97,7 +121,7 @@ describe('gateway configuration', () => {
     [
       'an application key in the file',
       () => load({ accounts: [{ ...restAccount, applicationKey: 'oops' }] }),
-      /accounts\[0\]\.applicationKey must not be in the accounts file/,
+      /accounts\[0\]\.applicationKey must not be in the configuration file/,
     ],
     [
       'a missing key variable',

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import type { RedisConnection } from '@app/cache';
 import type { UpstreamAccount } from '@app/interact-client';
 
@@ -78,11 +79,11 @@ function httpUrl(value: string, at: string): string {
   return value;
 }
 
-/** Application keys never sit in the accounts file: they come from the environment or a mounted file. */
+/** Application keys never sit in the configuration file: they come from the environment or a mounted file. */
 function applicationKey(raw: Raw, at: string, accountId: string, env: NodeJS.ProcessEnv): string {
   if ('applicationKey' in raw) {
     throw new ConfigError(
-      `${at}.applicationKey must not be in the accounts file: use applicationKeyEnv or applicationKeyFile`,
+      `${at}.applicationKey must not be in the configuration file: use applicationKeyEnv or applicationKeyFile`,
     );
   }
   const file = optionalText(raw, 'applicationKeyFile', at);
@@ -142,13 +143,15 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new ConfigError(`PORT must be a port number, got "${env.PORT}"`);
-  const file = env.GATEWAY_ACCOUNTS_FILE;
-  if (!file) throw new ConfigError('GATEWAY_ACCOUNTS_FILE is not set (the JSON file that lists the Interact accounts)');
+  const file = env.GATEWAY_CONFIG_FILE;
+  if (!file)
+    throw new ConfigError('GATEWAY_CONFIG_FILE is not set (the YAML or JSON file that lists the Interact accounts)');
   let document: unknown;
   try {
-    document = JSON.parse(readFileSync(file, 'utf8'));
+    // YAML is a superset of JSON: one parser reads both.
+    document = parseYaml(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new ConfigError(`GATEWAY_ACCOUNTS_FILE cannot be read as JSON (${file}): ${(error as Error).message}`);
+    throw new ConfigError(`GATEWAY_CONFIG_FILE cannot be read as YAML or JSON (${file}): ${(error as Error).message}`);
   }
   const publicBaseUrl = env.PUBLIC_BASE_URL
     ? httpUrl(env.PUBLIC_BASE_URL, 'PUBLIC_BASE_URL').replace(/\/+$/, '')
@@ -157,7 +160,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     port,
     host: env.HOST || '0.0.0.0',
     ...(publicBaseUrl && { publicBaseUrl }),
-    accounts: parseAccounts(document, env, 'GATEWAY_ACCOUNTS_FILE'),
+    accounts: parseAccounts(document, env, 'GATEWAY_CONFIG_FILE'),
     cache: cacheConfig(env),
   };
 }
