@@ -1,26 +1,37 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { RestFlowTransport, SoapFlowTransport, type FlowTransport } from '@app/interact-client';
+import { RestFlowTransport, SoapFlowTransport } from '@app/interact-client';
 import { GATEWAY_CONFIG, type GatewayAccount, type GatewayConfig } from '../config/gateway.config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { ResilientTransport, type CircuitStateName } from './resilient-transport.js';
 
 export interface ConfiguredAccount {
   account: GatewayAccount;
-  transport: FlowTransport;
+  transport: ResilientTransport;
 }
 
-/** The configured Interact accounts, each with the one transport built for it at start-up. */
+/** The configured Interact accounts, each with the one resilient transport built for it at start-up. */
 @Injectable()
 export class AccountsService implements OnApplicationShutdown {
   private readonly accounts = new Map<string, ConfiguredAccount>();
 
-  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
+  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, metrics: MetricsService) {
     for (const account of config.accounts) {
-      const transport = account.transport === 'rest' ? new RestFlowTransport(account) : new SoapFlowTransport(account);
-      this.accounts.set(account.accountId, { account, transport });
+      const wire = account.transport === 'rest' ? new RestFlowTransport(account) : new SoapFlowTransport(account);
+      this.accounts.set(account.accountId, { account, transport: new ResilientTransport(wire, account, metrics) });
     }
   }
 
   find(accountId: string): ConfiguredAccount | undefined {
     return this.accounts.get(accountId);
+  }
+
+  circuitStates(): Record<string, { transport: string; state: CircuitStateName }> {
+    return Object.fromEntries(
+      [...this.accounts].map(([id, { transport }]) => [
+        id,
+        { transport: transport.kind, state: transport.circuitState },
+      ]),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

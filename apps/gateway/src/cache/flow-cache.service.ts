@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { decodeEntry, encodeEntry, type CacheStore } from '@app/cache';
 import type { FlowLookup } from '@app/interact-client';
 import { GATEWAY_CONFIG, type CacheConfig, type GatewayAccount, type GatewayConfig } from '../config/gateway.config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { PROBLEM_TYPES } from '../problems/problem-types.js';
 import { ProblemException } from '../problems/problem.js';
 import { CACHE_STORE } from './cache.tokens.js';
@@ -83,6 +84,7 @@ export class FlowCacheService {
   constructor(
     @Inject(CACHE_STORE) private readonly store: CacheStore,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    private readonly metrics: MetricsService,
   ) {
     this.cache = config.cache;
   }
@@ -97,27 +99,35 @@ export class FlowCacheService {
 
   async serve(key: string, account: GatewayAccount, noCache: boolean, load: () => Promise<Loaded>): Promise<Served> {
     if (noCache) {
+      this.metrics.cacheRequests.inc({ result: 'bypass' });
       const { entry, stored } = await this.loadAndStore(key, account, load);
       return this.served(entry, 'bypass', `fwd=request${stored ? '; stored' : ''}`);
     }
     const { entry, available } = await this.read(key);
     const now = Date.now();
-    if (entry && now < entry.freshUntil) return this.served(entry, 'hit', 'hit');
+    if (entry && now < entry.freshUntil) {
+      this.metrics.cacheRequests.inc({ result: 'hit' });
+      return this.served(entry, 'hit', 'hit');
+    }
     if (entry && entry.kind === 'flow' && now < entry.freshUntil + this.cache.staleWhileRevalidateMs) {
+      this.metrics.cacheRequests.inc({ result: 'stale' });
       this.refreshInBackground(key, account, load);
       return this.served(entry, 'stale', 'fwd=stale; detail=stale-while-revalidate');
     }
     if (entry && now < entry.staleUntil) {
       try {
         const filled = await this.fill(key, account, load);
+        this.metrics.cacheRequests.inc({ result: 'miss' });
         return this.served(filled.entry, 'miss', `fwd=stale; fwd-status=200${filled.stored ? '; stored' : ''}`);
       } catch (error) {
         if (!upstreamFailed(error)) throw error;
+        this.metrics.cacheRequests.inc({ result: 'stale' });
         const status = PROBLEM_TYPES[error.slug].status;
         return this.served(entry, 'stale', `fwd=stale; fwd-status=${status}; detail=stale-if-error`);
       }
     }
     const result: CacheResult = available ? 'miss' : 'bypass';
+    this.metrics.cacheRequests.inc({ result });
     try {
       const filled = await this.fill(key, account, load);
       const status = available ? `fwd=miss${filled.stored ? '; stored' : ''}` : 'fwd=miss; detail=cache-unavailable';

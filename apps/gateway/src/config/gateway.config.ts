@@ -3,10 +3,31 @@ import { parse as parseYaml } from 'yaml';
 import type { RedisConnection } from '@app/cache';
 import type { UpstreamAccount } from '@app/interact-client';
 
+export interface ResilienceConfig {
+  /** Attempts in all, the first included; retried only on network errors and 502/503/504. */
+  retryMaxAttempts: number;
+  retryInitialDelayMs: number;
+  retryMaxDelayMs: number;
+  /** Overall deadline of a call and its retries. */
+  retryDeadlineMs: number;
+  /** Share of failed calls (0 to 1) within the window that opens the circuit. */
+  breakerFailureRatio: number;
+  breakerWindowMs: number;
+  /** Calls per second below which the circuit never opens, so that a quiet account is not cut off by one failure. */
+  breakerMinimumRps: number;
+  breakerHalfOpenAfterMs: number;
+  bulkheadMaxConcurrent: number;
+  bulkheadMaxQueue: number;
+}
+
 export interface GatewayAccount extends UpstreamAccount {
   /** How long a fetched history is served without asking upstream again. */
   cacheTtlMs: number;
+  resilience: ResilienceConfig;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type CacheStoreConfig =
   { kind: 'memory'; maxBytes: number } | { kind: 'redis'; connection: RedisConnection; commandTimeoutMs: number };
@@ -28,6 +49,9 @@ export interface GatewayConfig {
   publicBaseUrl?: string;
   accounts: GatewayAccount[];
   cache: CacheConfig;
+  logLevel: LogLevel;
+  /** How long in-flight requests may finish after SIGTERM before the process exits regardless. */
+  shutdownGraceMs: number;
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
@@ -122,9 +146,47 @@ function account(raw: unknown, at: string, env: NodeJS.ProcessEnv): GatewayAccou
     timeoutMs: positiveInteger(raw, 'timeoutMs', at, DEFAULT_TIMEOUT_MS),
     maxResponseBytes: positiveInteger(raw, 'maxResponseBytes', at, DEFAULT_MAX_RESPONSE_BYTES),
     cacheTtlMs: positiveInteger(raw, 'cacheTtlSeconds', at, DEFAULT_CACHE_TTL_SECONDS) * 1000,
+    resilience: resilience(
+      raw.resilience,
+      `${at}.resilience`,
+      positiveInteger(raw, 'timeoutMs', at, DEFAULT_TIMEOUT_MS),
+    ),
     ...(wsdl !== undefined && { wsdl }),
     ...(soapEndpoint !== undefined && { soapEndpoint: httpUrl(soapEndpoint, `${at}.soapEndpoint`) }),
   };
+}
+
+function ratio(raw: Raw, key: string, at: string, fallback: number): number {
+  const value = raw[key] ?? fallback;
+  if (typeof value !== 'number' || !(value > 0 && value <= 1))
+    throw new ConfigError(`${at}.${key} must be a number above 0 and at most 1`);
+  return value;
+}
+
+function positiveNumber(raw: Raw, key: string, at: string, fallback: number): number {
+  const value = raw[key] ?? fallback;
+  if (typeof value !== 'number' || !(value > 0)) throw new ConfigError(`${at}.${key} must be a positive number`);
+  return value;
+}
+
+function resilience(value: unknown, at: string, timeoutMs: number): ResilienceConfig {
+  if (value !== undefined && !isObject(value)) throw new ConfigError(`${at} must be an object`);
+  const raw = value ?? {};
+  const config: ResilienceConfig = {
+    retryMaxAttempts: positiveInteger(raw, 'retryMaxAttempts', at, 3),
+    retryInitialDelayMs: positiveInteger(raw, 'retryInitialDelayMs', at, 100),
+    retryMaxDelayMs: positiveInteger(raw, 'retryMaxDelayMs', at, 1_000),
+    retryDeadlineMs: positiveInteger(raw, 'retryDeadlineMs', at, 2 * timeoutMs),
+    breakerFailureRatio: ratio(raw, 'breakerFailureRatio', at, 0.5),
+    breakerWindowMs: positiveInteger(raw, 'breakerWindowMs', at, 10_000),
+    breakerMinimumRps: positiveNumber(raw, 'breakerMinimumRps', at, 1),
+    breakerHalfOpenAfterMs: positiveInteger(raw, 'breakerHalfOpenAfterMs', at, 10_000),
+    bulkheadMaxConcurrent: positiveInteger(raw, 'bulkheadMaxConcurrent', at, 32),
+    bulkheadMaxQueue: positiveInteger(raw, 'bulkheadMaxQueue', at, 64),
+  };
+  if (config.retryDeadlineMs < timeoutMs)
+    throw new ConfigError(`${at}.retryDeadlineMs must be at least the account's timeoutMs (${timeoutMs})`);
+  return config;
 }
 
 export function parseAccounts(document: unknown, env: NodeJS.ProcessEnv, source: string): GatewayAccount[] {
@@ -162,7 +224,16 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     ...(publicBaseUrl && { publicBaseUrl }),
     accounts: parseAccounts(document, env, 'GATEWAY_CONFIG_FILE'),
     cache: cacheConfig(env),
+    logLevel: logLevel(env),
+    shutdownGraceMs: envNumber(env, 'SHUTDOWN_GRACE_SECONDS', 20) * 1000,
   };
+}
+
+function logLevel(env: NodeJS.ProcessEnv): LogLevel {
+  const level = env.LOG_LEVEL ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(level))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  return level as LogLevel;
 }
 
 function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum = 0): number {

@@ -14,6 +14,7 @@ const FLOW_PROBLEMS = [
   'upstream-unauthorized',
   'upstream-error',
   'upstream-timeout',
+  'upstream-unavailable',
   'internal-error',
 ] as const;
 

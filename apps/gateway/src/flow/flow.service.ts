@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UpstreamError, type FlowLookup } from '@app/interact-client';
 import { AccountsService, type ConfiguredAccount } from '../accounts/accounts.service.js';
+import { UpstreamUnavailableError } from '../accounts/resilient-transport.js';
 import { FlowCacheService, flowCacheKey, type CacheResult, type Loaded } from '../cache/flow-cache.service.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
 import { ProblemException } from '../problems/problem.js';
@@ -77,6 +78,16 @@ export class FlowService {
   }
 
   private problemFor(error: unknown, accountId: string, timeoutMs: number): unknown {
+    if (error instanceof UpstreamUnavailableError) {
+      return new ProblemException(
+        'upstream-unavailable',
+        error.reason === 'circuit-open'
+          ? `Interact is failing for account ${accountId}; its circuit is open. Retry in ${error.retryAfterSeconds} s.`
+          : `Too many calls to Interact are waiting for account ${accountId}. Retry in ${error.retryAfterSeconds} s.`,
+        {},
+        { 'retry-after': String(error.retryAfterSeconds) },
+      );
+    }
     if (!(error instanceof UpstreamError)) return error;
     switch (error.kind) {
       case 'unauthorized':

@@ -47,6 +47,12 @@ export const PROBLEM_TYPES = {
     title: 'Interact did not answer in time',
     description: 'Interact took longer than the timeout configured for this account.',
   },
+  'upstream-unavailable': {
+    status: 503,
+    title: 'Interact is not being asked right now',
+    description:
+      'Calls to Interact for this account failed too often, so its circuit is open, or too many calls are already waiting. Retry after the number of seconds in the Retry-After header.',
+  },
   'internal-error': {
     status: 500,
     title: 'Internal error',

@@ -1,0 +1,149 @@
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitState,
+  ExponentialBackoff,
+  SamplingBreaker,
+  TaskCancelledError,
+  TimeoutStrategy,
+  bulkhead,
+  circuitBreaker,
+  fullJitterGenerator,
+  handleWhen,
+  retry,
+  timeout,
+  wrap,
+  type CircuitBreakerPolicy,
+  type IPolicy,
+} from 'cockatiel';
+import type { InteractPage } from '@app/interact';
+import {
+  UpstreamError,
+  UpstreamFailedError,
+  UpstreamTimeoutError,
+  type FlowLookup,
+  type FlowTransport,
+} from '@app/interact-client';
+import type { GatewayAccount } from '../config/gateway.config.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
+
+export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
+
+const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'isolated',
+};
+
+/** Upstream cannot be asked right now: its circuit is open or its bulkhead is full. */
+export class UpstreamUnavailableError extends Error {
+  constructor(
+    readonly reason: 'circuit-open' | 'bulkhead-full',
+    readonly retryAfterSeconds: number,
+  ) {
+    super(reason);
+  }
+}
+
+/** The overall deadline of a call and its retries passed. */
+export class UpstreamDeadlineError extends UpstreamTimeoutError {}
+
+/** Only reads that failed on the network or with 502/503/504 are worth another try. */
+const retryable = (error: Error) =>
+  error instanceof UpstreamFailedError && (error as UpstreamFailedError & { retryable?: boolean }).retryable === true;
+
+/** Not-found and rejected credentials are answers, not an unhealthy upstream. */
+const unhealthy = (error: Error) => error instanceof UpstreamFailedError || error instanceof UpstreamTimeoutError;
+
+function outcomeOf(error: unknown): string {
+  if (!(error instanceof UpstreamError)) return 'error';
+  return { 'not-found': 'not_found', unauthorized: 'unauthorized', failed: 'error', timeout: 'timeout' }[error.kind];
+}
+
+/**
+ * One account's transport behind its bulkhead, circuit breaker, overall deadline and retries, in
+ * that order: the bulkhead bounds everything, the breaker counts a call once whatever its retries.
+ */
+export class ResilientTransport implements FlowTransport {
+  readonly kind: FlowTransport['kind'];
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly policy: IPolicy;
+  private openedAt = 0;
+
+  constructor(
+    private readonly inner: FlowTransport,
+    private readonly account: GatewayAccount,
+    private readonly metrics: MetricsService,
+  ) {
+    this.kind = inner.kind;
+    const r = account.resilience;
+    const labels = { account: account.accountId, transport: inner.kind };
+    this.breaker = circuitBreaker(handleWhen(unhealthy), {
+      halfOpenAfter: r.breakerHalfOpenAfterMs,
+      breaker: new SamplingBreaker({
+        threshold: r.breakerFailureRatio,
+        duration: r.breakerWindowMs,
+        minimumRps: r.breakerMinimumRps,
+      }),
+    });
+    this.breaker.onBreak(() => {
+      this.openedAt = Date.now();
+    });
+    this.breaker.onStateChange((state) => metrics.circuitState.set(labels, state));
+    metrics.circuitState.set(labels, CircuitState.Closed);
+    this.policy = wrap(
+      bulkhead(r.bulkheadMaxConcurrent, r.bulkheadMaxQueue),
+      this.breaker,
+      timeout(r.retryDeadlineMs, TimeoutStrategy.Aggressive),
+      retry(handleWhen(retryable), {
+        maxAttempts: r.retryMaxAttempts - 1,
+        backoff: new ExponentialBackoff({
+          initialDelay: r.retryInitialDelayMs,
+          maxDelay: r.retryMaxDelayMs,
+          generator: fullJitterGenerator,
+        }),
+      }),
+    );
+  }
+
+  get circuitState(): CircuitStateName {
+    return STATE_NAMES[this.breaker.state];
+  }
+
+  async fetchFlow(lookup: FlowLookup): Promise<InteractPage[]> {
+    try {
+      return await this.policy.execute(() => this.attempt(lookup));
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        const reopensIn = this.openedAt + this.account.resilience.breakerHalfOpenAfterMs - Date.now();
+        throw new UpstreamUnavailableError('circuit-open', Math.max(1, Math.ceil(reopensIn / 1000)));
+      }
+      if (error instanceof BulkheadRejectedError) throw new UpstreamUnavailableError('bulkhead-full', 1);
+      if (error instanceof TaskCancelledError) {
+        throw new UpstreamDeadlineError(`no answer within the ${this.account.resilience.retryDeadlineMs} ms deadline`);
+      }
+      throw error;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  private async attempt(lookup: FlowLookup): Promise<InteractPage[]> {
+    const labels = { account: this.account.accountId, transport: this.inner.kind };
+    const started = performance.now();
+    let outcome = 'success';
+    try {
+      return await this.inner.fetchFlow(lookup);
+    } catch (error) {
+      outcome = outcomeOf(error);
+      throw error;
+    } finally {
+      const withOutcome = { ...labels, outcome };
+      this.metrics.upstreamRequests.inc(withOutcome);
+      this.metrics.upstreamRequestDuration.observe(withOutcome, (performance.now() - started) / 1000);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export const CIRCUIT_STATE_VALUES = { closed: 0, open: 1, halfOpen: 2, isolated: 3 } as const;
+
+/** One registry per application, so that several gateways in one process (tests) never share series. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly httpRequestDuration = new Histogram({
+    name: 'http_server_request_duration_seconds',
+    help: 'Duration of HTTP requests served by the gateway.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly upstreamRequests = new Counter({
+    name: 'interact_upstream_requests_total',
+    help: 'Calls made to Interact, each attempt counted, by outcome.',
+    labelNames: ['account', 'transport', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamRequestDuration = new Histogram({
+    name: 'interact_upstream_request_duration_seconds',
+    help: 'Duration of calls made to Interact, each attempt measured, by outcome.',
+    labelNames: ['account', 'transport', 'outcome'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly cacheRequests = new Counter({
+    name: 'interact_cache_requests_total',
+    help: 'Flow requests by how the cache answered: hit, miss, stale or bypass.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly circuitState = new Gauge({
+    name: 'interact_circuit_state',
+    help: 'Circuit breaker state per account and transport: 0 closed, 1 open, 2 half-open, 3 isolated.',
+    labelNames: ['account', 'transport'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+  }
+}
