@@ -18,8 +18,8 @@ const configFile = join(mkdtempSync(join(tmpdir(), 'interact-demo-')), 'gateway.
 writeFileSync(configFile, demoConfig);
 
 const children = [];
-function start(name, script, env) {
-  const child = spawn(process.execPath, [script], { stdio: 'inherit', env: { ...process.env, ...env } });
+function start(name, args, env) {
+  const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, ...env } });
   child.on('exit', (code, signal) => {
     if (stopping) return;
     console.error(`demo: ${name} stopped (${signal ?? code}); stopping the demo`);
@@ -49,9 +49,9 @@ async function waitFor(url) {
   throw new Error(`demo: nothing answered at ${url}`);
 }
 
-start('simulator', 'dist/apps/interact-simulator/src/main.js', { SIMULATOR_PORT: simulatorPort });
+start('simulator', ['dist/apps/interact-simulator/src/main.js'], { SIMULATOR_PORT: simulatorPort });
 await waitFor(`${simulatorUrl}/__simulator/stats`);
-start('gateway', 'dist/apps/gateway/src/main.js', {
+start('gateway', ['--import', './dist/apps/gateway/src/tracing.js', 'dist/apps/gateway/src/main.js'], {
   PORT: gatewayPort,
   GATEWAY_CONFIG_FILE: configFile,
   // The simulator's published demo credentials; real keys come from Secrets.

@@ -44,8 +44,21 @@ describe('gateway configuration', () => {
         timeoutMs: 10_000,
         maxResponseBytes: 20 * 1024 * 1024,
         cacheTtlMs: 300_000,
+        resilience: {
+          retryMaxAttempts: 3,
+          retryInitialDelayMs: 100,
+          retryMaxDelayMs: 1_000,
+          retryDeadlineMs: 20_000,
+          breakerFailureRatio: 0.5,
+          breakerWindowMs: 10_000,
+          breakerMinimumRps: 1,
+          breakerHalfOpenAfterMs: 10_000,
+          bulkheadMaxConcurrent: 32,
+          bulkheadMaxQueue: 64,
+        },
       },
     ]);
+    expect(config).toMatchObject({ logLevel: 'info', shutdownGraceMs: 20_000 });
   });
 
   it('reads YAML as well as JSON', () => {
@@ -132,6 +145,31 @@ describe('gateway configuration', () => {
       'an unreadable key file',
       () => load({ accounts: [{ ...restAccount, applicationKeyFile: '/nonexistent/key' }] }),
       /applicationKeyFile cannot be read/,
+    ],
+    [
+      'a failure ratio above 1',
+      () => load({ accounts: [{ ...restAccount, resilience: { breakerFailureRatio: 2 } }] }),
+      /accounts\[0\]\.resilience\.breakerFailureRatio must be a number above 0 and at most 1/,
+    ],
+    [
+      'a deadline shorter than the timeout',
+      () => load({ accounts: [{ ...restAccount, timeoutMs: 5_000, resilience: { retryDeadlineMs: 1_000 } }] }),
+      /accounts\[0\]\.resilience\.retryDeadlineMs must be at least/,
+    ],
+    [
+      'an unknown LOG_LEVEL',
+      () => load({ accounts: [restAccount] }, { LOG_LEVEL: 'loud' }),
+      /^LOG_LEVEL must be one of/,
+    ],
+    [
+      'a bad REDIS_URL',
+      () => load({ accounts: [restAccount] }, { REDIS_URL: 'http://redis' }),
+      /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/,
+    ],
+    [
+      'sentinels without a master name',
+      () => load({ accounts: [restAccount] }, { REDIS_SENTINELS: 'a:26379' }),
+      /^REDIS_SENTINEL_NAME is required/,
     ],
     ['a bad PORT', () => load({ accounts: [restAccount] }, { PORT: 'eighty' }), /^PORT must be a port number/],
     [

@@ -207,7 +207,14 @@ describe('problem mapping', () => {
     }
     @Module({
       imports: [
-        GatewayConfigModule.forConfig({ port: 0, host: '127.0.0.1', accounts: [], cache: memoryCache() }),
+        GatewayConfigModule.forConfig({
+          port: 0,
+          host: '127.0.0.1',
+          accounts: [],
+          cache: memoryCache(),
+          logLevel: 'silent',
+          shutdownGraceMs: 5_000,
+        }),
         ProblemsModule,
       ],
       controllers: [ExplodingController],

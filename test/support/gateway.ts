@@ -1,6 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import type { CacheConfig, GatewayAccount, GatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
+import type {
+  CacheConfig,
+  GatewayAccount,
+  GatewayConfig,
+  ResilienceConfig,
+} from '../../apps/gateway/src/config/gateway.config.js';
 import { createGatewayApp, type GatewayAppOptions } from '../../apps/gateway/src/gateway.app.js';
 import { DEMO_ACCOUNTS, type RunningSimulator } from './simulator.js';
 
@@ -20,9 +25,27 @@ export function demoAccounts(simulator: RunningSimulator, overrides: Partial<Gat
     timeoutMs: 5_000,
     maxResponseBytes: 20 * 1024 * 1024,
     cacheTtlMs: 300_000,
+    resilience: defaultResilience(),
     ...(index === 1 && { wsdl: simulator.wsdlUrl }),
     ...overrides,
   }));
+}
+
+/** The configuration defaults, with retries fast enough for tests. */
+export function defaultResilience(overrides: Partial<ResilienceConfig> = {}): ResilienceConfig {
+  return {
+    retryMaxAttempts: 3,
+    retryInitialDelayMs: 20,
+    retryMaxDelayMs: 100,
+    retryDeadlineMs: 10_000,
+    breakerFailureRatio: 0.5,
+    breakerWindowMs: 10_000,
+    breakerMinimumRps: 1,
+    breakerHalfOpenAfterMs: 10_000,
+    bulkheadMaxConcurrent: 32,
+    bulkheadMaxQueue: 64,
+    ...overrides,
+  };
 }
 
 /** The in-memory store, as the demo runs it. */
@@ -49,7 +72,10 @@ export async function startGateway(
   config: Partial<GatewayConfig> & Pick<GatewayConfig, 'accounts'>,
   options: GatewayAppOptions = {},
 ): Promise<RunningGateway> {
-  const app = await createGatewayApp({ port: 0, host: '127.0.0.1', cache: memoryCache(), ...config }, options);
+  const app = await createGatewayApp(
+    { port: 0, host: '127.0.0.1', cache: memoryCache(), logLevel: 'silent', shutdownGraceMs: 5_000, ...config },
+    options,
+  );
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return { app, url, http: () => request(url), close: () => app.close() };

@@ -1,15 +1,26 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { GatewayConfigModule } from './config/gateway-config.module.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { FlowModule } from './flow/flow.module.js';
+import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { ProblemsModule } from './problems/problems.module.js';
 
 @Module({})
 export class AppModule {
-  static forConfig(config: GatewayConfig): DynamicModule {
+  static forConfig(config: GatewayConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [GatewayConfigModule.forConfig(config), ProblemsModule, FlowModule],
+      imports: [
+        GatewayConfigModule.forConfig(config),
+        LoggingModule.forLogger(logger),
+        MetricsModule,
+        ProblemsModule,
+        HealthModule,
+        FlowModule,
+      ],
     };
   }
 }

@@ -4,10 +4,13 @@ import type { IncomingMessage } from 'node:http';
 import { ValidationPipe, type LoggerService, type ValidationError } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { buildOpenApiDocument, serveDocs } from './docs/openapi.js';
+import { RequestLogController, createLogger } from './logging/logger.js';
 import { PROBLEM_CONTENT_TYPE, problemBody } from './problems/problem.filter.js';
 import { ProblemException, type FieldError } from './problems/problem.js';
 
@@ -31,14 +34,20 @@ function fieldErrors(errors: ValidationError[]): FieldError[] {
 }
 
 export interface GatewayAppOptions {
+  /** Replaces the pino-backed Nest logger (tests read what the application logs). */
   logger?: LoggerService;
+  /** Where pino writes, stdout by default. */
+  logDestination?: DestinationStream;
 }
 
 export async function createGatewayApp(
   config: GatewayConfig,
   options: GatewayAppOptions = {},
 ): Promise<NestFastifyApplication> {
+  const logger = createLogger(config.logLevel, options.logDestination);
   const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    logController: new RequestLogController(),
     genReqId: requestIdOf,
     // Long values must reach validation and get a 400 there, not fall through to a 404.
     routerOptions: { maxParamLength: 16_384 },
@@ -55,10 +64,13 @@ export async function createGatewayApp(
   });
   adapter.getInstance().addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    // Middleware sees only the raw request; this is how the log middleware learns the id.
+    (request.raw as typeof request.raw & { id: string }).id = request.id;
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), adapter, {
-    logger: options.logger ?? ['error', 'warn', 'log'],
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, logger), adapter, {
+    bufferLogs: true,
   });
+  app.useLogger(options.logger ?? app.get(Logger));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -76,7 +88,6 @@ export async function createGatewayApp(
       },
     }),
   );
-  app.enableShutdownHooks();
   serveDocs(app, buildOpenApiDocument(app, config));
   return app;
 }

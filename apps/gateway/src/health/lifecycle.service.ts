@@ -1,0 +1,35 @@
+import { Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Whether the gateway is draining: readiness fails from the moment shutdown begins, and every
+ * response from then on closes its connection. Without that, a keep-alive connection that was
+ * busy when the server began closing would hold the drain open until its keep-alive timeout.
+ */
+@Injectable()
+export class LifecycleService implements OnModuleInit, BeforeApplicationShutdown {
+  private draining = false;
+
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  get shuttingDown(): boolean {
+    return this.draining;
+  }
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.addHook('onSend', async (_request, reply, payload) => {
+      if (this.draining) void reply.header('connection', 'close');
+      return payload;
+    });
+  }
+
+  beginShutdown(): void {
+    this.draining = true;
+  }
+
+  beforeApplicationShutdown(): void {
+    this.draining = true;
+  }
+}

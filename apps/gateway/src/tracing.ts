@@ -1,0 +1,27 @@
+/**
+ * OpenTelemetry, loaded before the gateway with `node --import ./dist/apps/gateway/src/tracing.js`:
+ * instrumentation must patch http before Fastify, axios (the soap client) and undici are loaded.
+ * Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set. W3C traceparent reaches upstream on both
+ * transports: the http instrumentation covers the soap client's axios, the undici one the REST pool.
+ */
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+
+if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
+  const sdk = new NodeSDK({
+    serviceName: process.env.OTEL_SERVICE_NAME ?? 'interact-flow-gateway',
+    traceExporter: new OTLPTraceExporter(),
+    instrumentations: [
+      new HttpInstrumentation({
+        // Probes and scrapes would drown the traces that matter.
+        ignoreIncomingRequestHook: (request) => /^\/(health|metrics)(\/|$)/.test(request.url ?? ''),
+      }),
+      new UndiciInstrumentation(),
+    ],
+  });
+  sdk.start();
+  const stop = () => void sdk.shutdown().catch(() => undefined);
+  process.once('beforeExit', stop);
+}

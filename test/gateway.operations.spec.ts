@@ -1,0 +1,249 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { GatewayAccount, GatewayConfig } from '../apps/gateway/src/config/gateway.config.js';
+import { LifecycleService } from '../apps/gateway/src/health/lifecycle.service.js';
+import { DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
+import {
+  REST_ACCOUNT,
+  SOAP_ACCOUNT,
+  defaultResilience,
+  demoAccounts,
+  startGateway,
+  type RunningGateway,
+} from './support/gateway.js';
+import { freePort, redisCache } from './support/redis.js';
+
+let simulator: RunningSimulator;
+const gateways: RunningGateway[] = [];
+
+beforeAll(async () => {
+  simulator = await startSimulator();
+});
+afterAll(() => simulator.close());
+beforeEach(() => simulator.reset());
+afterEach(async () => {
+  await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
+});
+
+async function gateway(accounts: Partial<GatewayAccount> = {}, config: Partial<GatewayConfig> = {}, lines?: string[]) {
+  const started = await startGateway(
+    { accounts: demoAccounts(simulator, accounts), ...config, ...(lines && { logLevel: 'info' }) },
+    lines ? { logDestination: { write: (line: string) => void lines.push(line) } } : {},
+  );
+  gateways.push(started);
+  return started;
+}
+
+const flowPath = (account: string, id: string) => `/v1/accounts/${account}/interactions/${id}/flow`;
+const fresh = (gw: RunningGateway, account: string, id: string) =>
+  gw.http().get(flowPath(account, id)).set('Cache-Control', 'no-cache');
+
+function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const labelText = line.slice(name.length).match(/^\{([^}]*)\}/)?.[1] ?? '';
+    if (wanted.every((label) => labelText.split(',').includes(label))) return Number(line.split(' ').at(-1));
+  }
+  return undefined;
+}
+
+describe('circuit breaker', () => {
+  it.each([
+    ['REST', REST_ACCOUNT, 'rest'],
+    ['SOAP', SOAP_ACCOUNT, 'soap'],
+  ] as const)(
+    'opens on failures over %s, answers 503 with Retry-After, and closes again',
+    async (_name, account, transport) => {
+      const gw = await gateway({
+        resilience: defaultResilience({
+          retryMaxAttempts: 1,
+          breakerFailureRatio: 0.5,
+          breakerWindowMs: 2_000,
+          breakerMinimumRps: 2,
+          breakerHalfOpenAfterMs: 700,
+        }),
+      });
+      await fresh(gw, account, DEMO_IDS.claim).expect(200); // loads the WSDL on SOAP
+      await simulator.setFaults({ [transport]: { errorRate: 1 } });
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i += 1) statuses.push((await fresh(gw, account, DEMO_IDS.claim)).status);
+      expect(statuses).toContain(502);
+      const open = await fresh(gw, account, DEMO_IDS.claim).expect(503);
+      expect(open.body.type).toBe('/problems/upstream-unavailable');
+      expect(Number(open.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      const calls = (await simulator.stats())[transport].requests;
+      await fresh(gw, account, DEMO_IDS.claim).expect(503);
+      expect((await simulator.stats())[transport].requests).toBe(calls);
+      const ready = await gw.http().get('/health/ready').expect(200);
+      expect(ready.body.details.upstream.circuits[account]).toEqual({ transport, state: 'open' });
+      expect(
+        metricValue((await gw.http().get('/metrics')).text, 'interact_circuit_state', { account, transport }),
+      ).toBe(1);
+
+      await simulator.reset();
+      await sleep(800);
+      await fresh(gw, account, DEMO_IDS.claim).expect(200);
+      expect((await gw.http().get('/health/ready')).body.details.upstream.circuits[account].state).toBe('closed');
+      expect(
+        metricValue((await gw.http().get('/metrics')).text, 'interact_circuit_state', { account, transport }),
+      ).toBe(0);
+    },
+  );
+
+  it('serves a stale copy instead of 503 while the circuit is open', async () => {
+    const gw = await gateway(
+      {
+        cacheTtlMs: 500,
+        resilience: defaultResilience({ retryMaxAttempts: 1, breakerWindowMs: 2_000, breakerMinimumRps: 2 }),
+      },
+      { cache: { ...redisCache(), staleWhileRevalidateMs: 0, staleIfErrorMs: 60_000 } },
+    );
+    const first = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
+    await simulator.setFaults({ rest: { errorRate: 1 } });
+    for (let i = 0; i < 10; i += 1) await fresh(gw, REST_ACCOUNT, DEMO_IDS.callback);
+    await fresh(gw, REST_ACCOUNT, DEMO_IDS.callback).expect(503);
+    await sleep(600);
+    const stale = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
+    expect(stale.text).toBe(first.text);
+    expect(stale.headers['cache-status']).toContain('fwd-status=503; detail=stale-if-error');
+  });
+});
+
+describe('bulkhead', () => {
+  it('rejects calls beyond its concurrency and queue with 503 and Retry-After', async () => {
+    const gw = await gateway({ resilience: defaultResilience({ bulkheadMaxConcurrent: 1, bulkheadMaxQueue: 1 }) });
+    await simulator.setFaults({ rest: { latencyMs: 400 } });
+    const responses = await Promise.all(Array.from({ length: 5 }, () => fresh(gw, REST_ACCOUNT, DEMO_IDS.claim)));
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses).toEqual([200, 200, 503, 503, 503]);
+    const rejected = responses.find((response) => response.status === 503)!;
+    expect(rejected.body.type).toBe('/problems/upstream-unavailable');
+    expect(rejected.headers['retry-after']).toBe('1');
+    expect((await simulator.stats()).rest.requests).toBe(2);
+  });
+});
+
+describe('health', () => {
+  it('answers liveness and readiness with the cache and circuits as details', async () => {
+    const gw = await gateway();
+    expect((await gw.http().get('/health/live').expect(200)).body.status).toBe('ok');
+    const ready = await gw.http().get('/health/ready').expect(200);
+    expect(ready.body.details).toEqual({
+      lifecycle: { status: 'up', state: 'serving' },
+      cache: { status: 'up', store: 'memory', state: 'up' },
+      upstream: {
+        status: 'up',
+        circuits: {
+          [REST_ACCOUNT]: { transport: 'rest', state: 'closed' },
+          [SOAP_ACCOUNT]: { transport: 'soap', state: 'closed' },
+        },
+      },
+    });
+  });
+
+  it('stays ready with Redis down, reporting the cache as degraded', async () => {
+    const deadRedis = `redis://127.0.0.1:${await freePort()}`;
+    const gw = await gateway({}, { cache: redisCache(deadRedis) });
+    const ready = await gw.http().get('/health/ready').expect(200);
+    expect(ready.body.details.cache).toEqual({ status: 'up', store: 'redis', state: 'degraded' });
+    await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
+  });
+
+  it('fails readiness as soon as shutdown begins, while liveness holds', async () => {
+    const gw = await gateway();
+    gw.app.get(LifecycleService).beginShutdown();
+    const ready = await gw.http().get('/health/ready').expect(503);
+    expect(ready.body.error.lifecycle).toEqual({ status: 'down', state: 'shutting-down' });
+    await gw.http().get('/health/live').expect(200);
+  });
+});
+
+describe('metrics', () => {
+  it('match a known sequence of requests', async () => {
+    const gw = await gateway();
+    await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200); // miss
+    await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200); // hit
+    await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.notFound)).expect(404); // miss, upstream not found
+    await fresh(gw, SOAP_ACCOUNT, DEMO_IDS.claim).expect(200); // bypass
+    await gw.http().get(flowPath(REST_ACCOUNT, '..')).expect(400); // never reaches the cache
+    await gw.http().get('/nowhere').expect(404);
+    const scrape = await gw.http().get('/metrics').expect(200);
+    expect(scrape.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = scrape.text;
+    const route = '/v1/accounts/:accountId/interactions/:interactionId/flow';
+    expect(
+      metricValue(text, 'http_server_request_duration_seconds_count', { route, method: 'GET', status: '200' }),
+    ).toBe(3);
+    expect(
+      metricValue(text, 'http_server_request_duration_seconds_count', { route, method: 'GET', status: '404' }),
+    ).toBe(1);
+    expect(
+      metricValue(text, 'http_server_request_duration_seconds_count', { route, method: 'GET', status: '400' }),
+    ).toBe(1);
+    expect(
+      metricValue(text, 'http_server_request_duration_seconds_count', {
+        route: 'unmatched',
+        method: 'GET',
+        status: '404',
+      }),
+    ).toBe(1);
+    expect(metricValue(text, 'interact_cache_requests_total', { result: 'miss' })).toBe(2);
+    expect(metricValue(text, 'interact_cache_requests_total', { result: 'hit' })).toBe(1);
+    expect(metricValue(text, 'interact_cache_requests_total', { result: 'bypass' })).toBe(1);
+    expect(
+      metricValue(text, 'interact_upstream_requests_total', {
+        account: REST_ACCOUNT,
+        transport: 'rest',
+        outcome: 'success',
+      }),
+    ).toBe(1);
+    expect(
+      metricValue(text, 'interact_upstream_requests_total', {
+        account: REST_ACCOUNT,
+        transport: 'rest',
+        outcome: 'not_found',
+      }),
+    ).toBe(1);
+    expect(
+      metricValue(text, 'interact_upstream_requests_total', {
+        account: SOAP_ACCOUNT,
+        transport: 'soap',
+        outcome: 'success',
+      }),
+    ).toBe(1);
+    expect(
+      metricValue(text, 'interact_upstream_request_duration_seconds_count', {
+        account: SOAP_ACCOUNT,
+        transport: 'soap',
+        outcome: 'success',
+      }),
+    ).toBe(1);
+    expect(metricValue(text, 'interact_circuit_state', { account: REST_ACCOUNT, transport: 'rest' })).toBe(0);
+    expect(metricValue(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    expect(metricValue(text, 'nodejs_eventloop_lag_p99_seconds')).toBeDefined();
+  });
+});
+
+describe('logs', () => {
+  it('write one JSON line per request with its id, route, account, status, duration and cache result', async () => {
+    const lines: string[] = [];
+    const gw = await gateway({}, {}, lines);
+    await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).set('X-Request-Id', 'trace-me-1').expect(200);
+    await gw.http().get('/nowhere').set('X-Request-Id', 'trace-me-2').expect(404);
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const requests = entries.filter((entry) => entry.msg === 'request completed');
+    expect(requests).toHaveLength(2);
+    expect(requests[0]).toMatchObject({
+      requestId: 'trace-me-1',
+      method: 'GET',
+      route: '/v1/accounts/:accountId/interactions/:interactionId/flow',
+      account: REST_ACCOUNT,
+      status: 200,
+      cache: 'interact-flow-gateway; fwd=miss; stored; ttl=300',
+      service: 'interact-flow-gateway',
+    });
+    expect(requests[0].durationMs).toEqual(expect.any(Number));
+    expect(requests[1]).toMatchObject({ requestId: 'trace-me-2', route: 'unmatched', status: 404 });
+  });
+});

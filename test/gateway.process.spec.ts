@@ -1,0 +1,89 @@
+import { Agent, request } from 'undici';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GatewayProcess } from './support/gateway-process.js';
+import { DEMO_ACCOUNTS, DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
+
+let simulator: RunningSimulator;
+let gateway: GatewayProcess;
+
+beforeAll(async () => {
+  simulator = await startSimulator();
+});
+afterAll(() => simulator.close());
+beforeEach(async () => {
+  await simulator.reset();
+  gateway = new GatewayProcess();
+});
+afterEach(() => gateway.stop());
+
+describe('the gateway process', () => {
+  it('loses no in-flight request on SIGTERM, then exits cleanly', async () => {
+    await gateway.start(simulator, { SHUTDOWN_GRACE_SECONDS: '10' });
+    await simulator.setFaults({ rest: { latencyMs: 600 }, soap: { latencyMs: 600 } });
+    const agent = new Agent({ keepAliveTimeout: 10_000, connections: 50 });
+    const inFlight = Array.from({ length: 40 }, (_, i) =>
+      request(`${gateway.url}/v1/accounts/${DEMO_ACCOUNTS[i % 2].accountId}/interactions/${DEMO_IDS.claim}/flow`, {
+        dispatcher: agent,
+        headers: { 'cache-control': 'no-cache' },
+      }).then(async (response) => ({
+        status: response.statusCode,
+        body: (await response.body.json()) as { pages: unknown[] },
+      })),
+    );
+    // Let every request reach the gateway, then ask it to stop while they wait on upstream.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    gateway.signal('SIGTERM');
+    const answers = await Promise.all(inFlight);
+    expect(answers.map((answer) => answer.status)).toEqual(Array(40).fill(200));
+    expect(answers.every((answer) => answer.body.pages.length === 4)).toBe(true);
+    expect(await gateway.exited()).toBe(0);
+    await expect(fetch(`${gateway.url}/health/live`)).rejects.toThrow();
+    const messages = gateway.logLines().map((line) => line.msg);
+    expect(messages).toContain('SIGTERM received; draining for up to 10000 ms');
+    expect(messages).toContain('drained; exiting');
+    await agent.close();
+  });
+
+  it('logs as JSON with request ids and never a secret, from callers or in upstream errors', async () => {
+    const canary = 'canary-application-key-7c6b5a';
+    await gateway.start(simulator, {
+      INTERACT_APPLICATION_KEY_12345678: canary,
+      INTERACT_APPLICATION_KEY_12345679: canary,
+    });
+    for (const account of ['12345678', '12345679']) {
+      const response = await fetch(`${gateway.url}/v1/accounts/${account}/interactions/${DEMO_IDS.claim}/flow`, {
+        headers: {
+          authorization: 'Bearer canary-api-key-3e2d1c',
+          'application-key': canary,
+          'x-request-id': `secret-test-${account}`,
+        },
+      });
+      expect(response.status).toBe(502);
+      expect(await response.text()).not.toContain(canary);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const all = gateway.output.join('\n');
+    expect(all).not.toContain(canary);
+    expect(all).not.toContain('canary-api-key-3e2d1c');
+    const lines = gateway.logLines();
+    expect(lines.length).toBe(gateway.output.length);
+    for (const account of ['12345678', '12345679']) {
+      const appLine = lines.find(
+        (line) =>
+          line.msg ===
+          `Interact rejected the credentials of account ${account}: ${account === '12345678' ? 'upstream answered 401' : 'upstream fault 0x7000000'}`,
+      );
+      expect(appLine).toMatchObject({ requestId: `secret-test-${account}`, context: 'Flow', level: 50 });
+      const requestLine = lines.find(
+        (line) => line.msg === 'request completed' && line.requestId === `secret-test-${account}`,
+      );
+      expect(requestLine).toMatchObject({ status: 502, account });
+    }
+  });
+
+  it('stops at start-up with a message naming a bad setting', async () => {
+    await expect(gateway.start(simulator, { LOG_LEVEL: 'chatty' })).rejects.toThrow(
+      /Configuration error: LOG_LEVEL must be one of/,
+    );
+  });
+});

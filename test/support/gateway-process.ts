@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEMO_ACCOUNTS, type RunningSimulator } from './simulator.js';
+import { freePort } from './redis.js';
+
+/** The built gateway (dist/, as npm test builds it) in a process of its own, as it runs in production. */
+export class GatewayProcess {
+  readonly output: string[] = [];
+  private child?: ChildProcess;
+  url = '';
+
+  async start(
+    simulator: RunningSimulator,
+    env: Record<string, string> = {},
+    accountOverrides: object = {},
+  ): Promise<void> {
+    const port = await freePort();
+    this.url = `http://127.0.0.1:${port}`;
+    const config = {
+      accounts: DEMO_ACCOUNTS.map((account, index) => ({
+        id: account.accountId,
+        transport: index === 0 ? 'rest' : 'soap',
+        baseUrl: simulator.url,
+        ...(index === 1 && { wsdl: simulator.wsdlUrl }),
+        tenantId: account.tenantId,
+        environmentName: account.environmentName,
+        ...accountOverrides,
+      })),
+    };
+    const file = join(mkdtempSync(join(tmpdir(), 'gateway-process-')), 'gateway.json');
+    writeFileSync(file, JSON.stringify(config));
+    this.child = spawn(
+      process.execPath,
+      ['--import', './dist/apps/gateway/src/tracing.js', 'dist/apps/gateway/src/main.js'],
+      {
+        env: {
+          ...process.env,
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          GATEWAY_CONFIG_FILE: file,
+          INTERACT_APPLICATION_KEY_12345678: DEMO_ACCOUNTS[0].applicationKey,
+          INTERACT_APPLICATION_KEY_12345679: DEMO_ACCOUNTS[1].applicationKey,
+          ...env,
+        },
+      },
+    );
+    const collect = (chunk: Buffer) => this.output.push(...chunk.toString().split('\n').filter(Boolean));
+    this.child.stdout?.on('data', collect);
+    this.child.stderr?.on('data', collect);
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      if (this.child.exitCode !== null) throw new Error(`gateway exited early:\n${this.output.join('\n')}`);
+      try {
+        if ((await fetch(`${this.url}/health/live`)).ok) return;
+      } catch {
+        await sleep(100);
+      }
+    }
+    throw new Error(`gateway did not start:\n${this.output.join('\n')}`);
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
+  }
+
+  exited(): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return Promise.resolve(child?.exitCode ?? null);
+    return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  async stop(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null) return;
+    const exited = this.exited();
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
+  logLines(): Array<Record<string, unknown>> {
+    return this.output.flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+  }
+}
