@@ -41,7 +41,9 @@ afterAll(async () => {
 
 it('serves the seeded interaction over the REST and the SOAP demo account', async () => {
   for (const account of ['12345678', '12345679']) {
-    const response = await fetch(`${gateway}/v1/accounts/${account}/interactions/040100713/flow`);
+    const response = await fetch(`${gateway}/v1/accounts/${account}/interactions/040100713/flow`, {
+      headers: { authorization: 'Bearer demo-key' },
+    });
     expect(response.status).toBe(200);
     const flow = (await response.json()) as { accountId: string; pages: unknown[] };
     expect(flow.accountId).toBe(account);

@@ -84,7 +84,19 @@ describe('OpenAPI document', () => {
 
   it('documents every problem the flow can answer with', () => {
     const flow = document.paths['/v1/accounts/{accountId}/interactions/{interactionId}/flow'].get;
-    expect(Object.keys(flow.responses).sort()).toEqual(['200', '304', '400', '404', '500', '502', '503', '504']);
+    expect(Object.keys(flow.responses).sort()).toEqual([
+      '200',
+      '304',
+      '400',
+      '401',
+      '403',
+      '404',
+      '429',
+      '500',
+      '502',
+      '503',
+      '504',
+    ]);
     expect(Object.keys(flow.responses['404'].content ?? {})).toEqual(['application/problem+json']);
   });
 

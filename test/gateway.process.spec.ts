@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TEST_API_KEY } from './support/gateway.js';
 import { GatewayProcess } from './support/gateway-process.js';
 import { DEMO_ACCOUNTS, DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
 
@@ -24,7 +25,7 @@ describe('the gateway process', () => {
     const inFlight = Array.from({ length: 40 }, (_, i) =>
       request(`${gateway.url}/v1/accounts/${DEMO_ACCOUNTS[i % 2].accountId}/interactions/${DEMO_IDS.claim}/flow`, {
         dispatcher: agent,
-        headers: { 'cache-control': 'no-cache' },
+        headers: { 'cache-control': 'no-cache', authorization: `Bearer ${TEST_API_KEY}` },
       }).then(async (response) => ({
         status: response.statusCode,
         body: (await response.body.json()) as { pages: unknown[] },
@@ -45,33 +46,43 @@ describe('the gateway process', () => {
   });
 
   it('logs as JSON with request ids and never a secret, from callers or in upstream errors', async () => {
-    const canary = 'canary-application-key-7c6b5a';
-    await gateway.start(simulator, {
-      INTERACT_APPLICATION_KEY_12345678: canary,
-      INTERACT_APPLICATION_KEY_12345679: canary,
-    });
+    const canaryApplicationKey = 'canary-application-key-7c6b5a';
+    const canaryApiKey = 'canary-api-key-3e2d1c';
+    await gateway.start(
+      simulator,
+      {
+        INTERACT_APPLICATION_KEY_12345678: canaryApplicationKey,
+        INTERACT_APPLICATION_KEY_12345679: canaryApplicationKey,
+      },
+      canaryApiKey,
+    );
     for (const account of ['12345678', '12345679']) {
       const response = await fetch(`${gateway.url}/v1/accounts/${account}/interactions/${DEMO_IDS.claim}/flow`, {
         headers: {
-          authorization: 'Bearer canary-api-key-3e2d1c',
-          'application-key': canary,
+          authorization: `Bearer ${canaryApiKey}`,
+          'application-key': canaryApplicationKey,
           'x-request-id': `secret-test-${account}`,
         },
       });
+      // The simulator rejects the canary application key: the gateway's own credentials are wrong.
       expect(response.status).toBe(502);
-      expect(await response.text()).not.toContain(canary);
+      expect(await response.text()).not.toContain(canaryApplicationKey);
     }
+    const wrongKey = await fetch(`${gateway.url}/v1/accounts/12345678/interactions/${DEMO_IDS.claim}/flow`, {
+      headers: { authorization: 'Bearer canary-wrong-api-key-55aa' },
+    });
+    expect(wrongKey.status).toBe(401);
+    expect(await wrongKey.text()).not.toContain('canary-wrong-api-key-55aa');
     await new Promise((resolve) => setTimeout(resolve, 200));
     const all = gateway.output.join('\n');
-    expect(all).not.toContain(canary);
-    expect(all).not.toContain('canary-api-key-3e2d1c');
+    for (const secret of [canaryApplicationKey, canaryApiKey, 'canary-wrong-api-key-55aa'])
+      expect(all).not.toContain(secret);
     const lines = gateway.logLines();
     expect(lines.length).toBe(gateway.output.length);
     for (const account of ['12345678', '12345679']) {
+      const reason = account === '12345678' ? 'upstream answered 401' : 'upstream fault 0x7000000';
       const appLine = lines.find(
-        (line) =>
-          line.msg ===
-          `Interact rejected the credentials of account ${account}: ${account === '12345678' ? 'upstream answered 401' : 'upstream fault 0x7000000'}`,
+        (line) => line.msg === `Interact rejected the credentials of account ${account}: ${reason}`,
       );
       expect(appLine).toMatchObject({ requestId: `secret-test-${account}`, context: 'Flow', level: 50 });
       const requestLine = lines.find(

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEMO_ACCOUNTS, type RunningSimulator } from './simulator.js';
+import { TEST_API_KEY } from './gateway.js';
 import { freePort } from './redis.js';
 
 /** The built gateway (dist/, as npm test builds it) in a process of its own, as it runs in production. */
@@ -12,11 +14,7 @@ export class GatewayProcess {
   private child?: ChildProcess;
   url = '';
 
-  async start(
-    simulator: RunningSimulator,
-    env: Record<string, string> = {},
-    accountOverrides: object = {},
-  ): Promise<void> {
+  async start(simulator: RunningSimulator, env: Record<string, string> = {}, apiKey = TEST_API_KEY): Promise<void> {
     const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
     const config = {
@@ -27,8 +25,14 @@ export class GatewayProcess {
         ...(index === 1 && { wsdl: simulator.wsdlUrl }),
         tenantId: account.tenantId,
         environmentName: account.environmentName,
-        ...accountOverrides,
       })),
+      clients: [
+        {
+          id: 'test',
+          keySha256: createHash('sha256').update(apiKey).digest('hex'),
+          accounts: ['12345678', '12345679'],
+        },
+      ],
     };
     const file = join(mkdtempSync(join(tmpdir(), 'gateway-process-')), 'gateway.json');
     writeFileSync(file, JSON.stringify(config));

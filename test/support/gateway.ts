@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import type {
+  ApiClient,
   CacheConfig,
   GatewayAccount,
   GatewayConfig,
@@ -29,6 +31,13 @@ export function demoAccounts(simulator: RunningSimulator, overrides: Partial<Gat
     ...(index === 1 && { wsdl: simulator.wsdlUrl }),
     ...overrides,
   }));
+}
+
+/** The key every test request sends unless it says otherwise: its client may read both demo accounts. */
+export const TEST_API_KEY = 'test-key';
+
+export function apiClient(id: string, key: string, accounts: string[], rateLimitPerMinute = 100_000): ApiClient {
+  return { id, keySha256: createHash('sha256').update(key).digest(), accounts, rateLimitPerMinute };
 }
 
 /** The configuration defaults, with retries fast enough for tests. */
@@ -64,7 +73,7 @@ export function memoryCache(overrides: Partial<CacheConfig> = {}): CacheConfig {
 export interface RunningGateway {
   app: NestFastifyApplication;
   url: string;
-  http(): ReturnType<typeof request>;
+  http(): ReturnType<typeof request.agent>;
   close(): Promise<void>;
 }
 
@@ -73,12 +82,28 @@ export async function startGateway(
   options: GatewayAppOptions = {},
 ): Promise<RunningGateway> {
   const app = await createGatewayApp(
-    { port: 0, host: '127.0.0.1', cache: memoryCache(), logLevel: 'silent', shutdownGraceMs: 5_000, ...config },
+    {
+      port: 0,
+      host: '127.0.0.1',
+      cache: memoryCache(),
+      logLevel: 'silent',
+      shutdownGraceMs: 5_000,
+      clients: [apiClient('test', TEST_API_KEY, [REST_ACCOUNT, SOAP_ACCOUNT])],
+      docsEnabled: true,
+      corsOrigins: [],
+      ...config,
+    },
     options,
   );
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  return { app, url, http: () => request(url), close: () => app.close() };
+  // Every request carries the test client's key; a test about authentication overrides the header.
+  return {
+    app,
+    url,
+    http: () => request.agent(url).set('Authorization', `Bearer ${TEST_API_KEY}`),
+    close: () => app.close(),
+  };
 }
 
 /** Keeps every line the gateway logs, so tests can read what operators would see. */

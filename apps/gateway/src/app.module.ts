@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { GatewayConfigModule } from './config/gateway-config.module.js';
 import type { GatewayConfig } from './config/gateway.config.js';
+import { AuthModule } from './auth/auth.module.js';
 import { FlowModule } from './flow/flow.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
@@ -18,6 +19,7 @@ export class AppModule {
         LoggingModule.forLogger(logger),
         MetricsModule,
         ProblemsModule,
+        AuthModule,
         HealthModule,
         FlowModule,
       ],

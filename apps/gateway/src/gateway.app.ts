@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ValidationPipe, type LoggerService, type ValidationError } from '@nestjs/common';
+import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -16,6 +17,8 @@ import { ProblemException, type FieldError } from './problems/problem.js';
 
 const REQUEST_ID_HEADER = 'x-request-id';
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Above the longest valid request (two 128-character values), far below Node's 16 KiB header cap. */
+const MAX_URL_LENGTH = 12_288;
 
 /** A caller's X-Request-Id is kept when it is a plain token; anything else is replaced. */
 function requestIdOf(request: IncomingMessage): string {
@@ -64,6 +67,15 @@ export async function createGatewayApp(
   });
   adapter.getInstance().addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    if (request.url.length > MAX_URL_LENGTH) {
+      const body = problemBody(
+        'uri-too-long',
+        `The request URL is longer than ${MAX_URL_LENGTH} characters.`,
+        { url: request.url.slice(0, 256), id: request.id },
+        config.publicBaseUrl,
+      );
+      return reply.status(414).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+    }
     // Middleware sees only the raw request; this is how the log middleware learns the id.
     (request.raw as typeof request.raw & { id: string }).id = request.id;
   });
@@ -71,6 +83,27 @@ export async function createGatewayApp(
     bufferLogs: true,
   });
   app.useLogger(options.logger ?? app.get(Logger));
+  await app.register(helmet, {
+    // Swagger UI styles itself inline and shows the validator badge as an image; nothing else is allowed.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins,
+      methods: ['GET'],
+      allowedHeaders: ['Authorization', 'Cache-Control', 'If-None-Match', 'X-Request-Id'],
+      exposedHeaders: ['Cache-Status', 'ETag', 'Retry-After', 'X-Request-Id'],
+    });
+  }
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -88,6 +121,6 @@ export async function createGatewayApp(
       },
     }),
   );
-  serveDocs(app, buildOpenApiDocument(app, config));
+  if (config.docsEnabled) serveDocs(app, buildOpenApiDocument(app, config));
   return app;
 }

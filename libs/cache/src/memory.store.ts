@@ -11,6 +11,7 @@ export class MemoryStore implements CacheStore {
   readonly kind = 'memory';
   private readonly slots = new Map<string, Slot>();
   private readonly locks = new Map<string, { token: string; expiresAt: number }>();
+  private readonly windows = new Map<string, { hits: number; resetsAt: number }>();
   private bytes = 0;
 
   constructor(
@@ -56,6 +57,19 @@ export class MemoryStore implements CacheStore {
     return this.locks.has(key);
   }
 
+  async countHit(key: string, windowMs: number): Promise<{ hits: number; resetInMs: number }> {
+    const now = this.now();
+    let window = this.windows.get(key);
+    if (!window || window.resetsAt <= now) {
+      // Expired windows are dropped as they are met, so the map holds only live callers.
+      for (const [other, { resetsAt }] of this.windows) if (resetsAt <= now) this.windows.delete(other);
+      window = { hits: 0, resetsAt: now + windowMs };
+      this.windows.set(key, window);
+    }
+    window.hits += 1;
+    return { hits: window.hits, resetInMs: window.resetsAt - now };
+  }
+
   isUp(): boolean {
     return true;
   }
@@ -71,6 +85,7 @@ export class MemoryStore implements CacheStore {
   async close(): Promise<void> {
     this.slots.clear();
     this.locks.clear();
+    this.windows.clear();
     this.bytes = 0;
   }
 

@@ -20,6 +20,10 @@ export interface RedisStoreOptions {
   onError?: (error: Error) => void;
 }
 
+const COUNT_HIT = `local hits = redis.call('incr', KEYS[1])
+if hits == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end
+return {hits, redis.call('pttl', KEYS[1])}`;
+
 const UNLOCK_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 /**
@@ -89,6 +93,14 @@ export class RedisStore implements CacheStore {
 
   async isLocked(key: string): Promise<boolean> {
     return (await this.client.exists(lockKey(key))) === 1;
+  }
+
+  async countHit(key: string, windowMs: number): Promise<{ hits: number; resetInMs: number }> {
+    const [hits, resetInMs] = (await this.client.eval(COUNT_HIT, 1, key, Math.max(1, Math.ceil(windowMs)))) as [
+      number,
+      number,
+    ];
+    return { hits, resetInMs: Math.max(0, resetInMs) };
   }
 
   isUp(): boolean {

@@ -25,7 +25,7 @@ function createStore(config: GatewayConfig): CacheStore {
 
 @Module({
   providers: [{ provide: CACHE_STORE, useFactory: createStore, inject: [GATEWAY_CONFIG] }, FlowCacheService],
-  exports: [FlowCacheService],
+  exports: [FlowCacheService, CACHE_STORE],
 })
 export class CacheModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(@Inject(CACHE_STORE) private readonly store: CacheStore) {}

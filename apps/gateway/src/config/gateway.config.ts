@@ -42,6 +42,15 @@ export interface CacheConfig {
   compressAboveBytes: number;
 }
 
+/** An internal service allowed to call the API, known by the SHA-256 of its key. */
+export interface ApiClient {
+  id: string;
+  keySha256: Buffer;
+  accounts: string[];
+  /** Requests per minute, per replica window shared through Redis when it is configured. */
+  rateLimitPerMinute: number;
+}
+
 export interface GatewayConfig {
   port: number;
   host: string;
@@ -52,6 +61,10 @@ export interface GatewayConfig {
   logLevel: LogLevel;
   /** How long in-flight requests may finish after SIGTERM before the process exits regardless. */
   shutdownGraceMs: number;
+  clients: ApiClient[];
+  docsEnabled: boolean;
+  /** Origins allowed by CORS; none (CORS off) unless configured. */
+  corsOrigins: string[];
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
@@ -201,6 +214,42 @@ export function parseAccounts(document: unknown, env: NodeJS.ProcessEnv, source:
   return accounts;
 }
 
+const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
+
+export function parseClients(document: unknown, accounts: GatewayAccount[], source: string): ApiClient[] {
+  const list = isObject(document) ? (document.clients ?? []) : [];
+  if (!Array.isArray(list)) throw new ConfigError(`${source}: clients must be a list`);
+  const known = new Set(accounts.map((account) => account.accountId));
+  const clients = list.map((raw: unknown, index): ApiClient => {
+    const at = `${source}: clients[${index}]`;
+    if (!isObject(raw)) throw new ConfigError(`${at} must be an object`);
+    if ('key' in raw || 'apiKey' in raw)
+      throw new ConfigError(`${at} must not hold the key itself: give keySha256, its SHA-256 in hex`);
+    const hash = requiredText(raw, 'keySha256', at);
+    if (!/^[0-9a-f]{64}$/i.test(hash))
+      throw new ConfigError(`${at}.keySha256 must be 64 hexadecimal digits (the SHA-256 of the key)`);
+    const allowed = raw.accounts;
+    if (!Array.isArray(allowed) || allowed.length === 0 || !allowed.every((id) => typeof id === 'string')) {
+      throw new ConfigError(`${at}.accounts must be a non-empty list of account ids`);
+    }
+    const unknown = allowed.find((id) => !known.has(id));
+    if (unknown !== undefined)
+      throw new ConfigError(`${at}.accounts names account ${unknown}, which is not configured`);
+    return {
+      id: requiredText(raw, 'id', at),
+      keySha256: Buffer.from(hash, 'hex'),
+      accounts: allowed as string[],
+      rateLimitPerMinute: positiveInteger(raw, 'rateLimitPerMinute', at, DEFAULT_RATE_LIMIT_PER_MINUTE),
+    };
+  });
+  const ids = new Set<string>();
+  for (const client of clients) {
+    if (ids.has(client.id)) throw new ConfigError(`${source}: client ${client.id} is configured twice`);
+    ids.add(client.id);
+  }
+  return clients;
+}
+
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -215,6 +264,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   } catch (error) {
     throw new ConfigError(`GATEWAY_CONFIG_FILE cannot be read as YAML or JSON (${file}): ${(error as Error).message}`);
   }
+  const accounts = parseAccounts(document, env, 'GATEWAY_CONFIG_FILE');
   const publicBaseUrl = env.PUBLIC_BASE_URL
     ? httpUrl(env.PUBLIC_BASE_URL, 'PUBLIC_BASE_URL').replace(/\/+$/, '')
     : undefined;
@@ -222,11 +272,31 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     port,
     host: env.HOST || '0.0.0.0',
     ...(publicBaseUrl && { publicBaseUrl }),
-    accounts: parseAccounts(document, env, 'GATEWAY_CONFIG_FILE'),
+    accounts,
+    clients: parseClients(document, accounts, 'GATEWAY_CONFIG_FILE'),
     cache: cacheConfig(env),
     logLevel: logLevel(env),
     shutdownGraceMs: envNumber(env, 'SHUTDOWN_GRACE_SECONDS', 20) * 1000,
+    docsEnabled: envBoolean(env, 'DOCS_ENABLED', true),
+    corsOrigins: corsOrigins(env),
   };
+}
+
+function envBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be "true" or "false", got "${raw}"`);
+  return raw === 'true';
+}
+
+function corsOrigins(env: NodeJS.ProcessEnv): string[] {
+  if (!env.CORS_ORIGINS) return [];
+  return env.CORS_ORIGINS.split(',').map((origin) => {
+    const trimmed = origin.trim();
+    if (!/^https?:\/\/[^/\s]+$/.test(trimmed))
+      throw new ConfigError(`CORS_ORIGINS must list origins such as https://desk.example.com, got "${trimmed}"`);
+    return trimmed;
+  });
 }
 
 function logLevel(env: NodeJS.ProcessEnv): LogLevel {

@@ -2,6 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { GatewayConfig } from '../config/gateway.config.js';
 
+/** Name of the security scheme in the document; Swagger UI's Authorize button fills it. */
+export const API_KEY_SCHEME = 'apiKey';
+
 export function buildOpenApiDocument(app: INestApplication, config: GatewayConfig): OpenAPIObject {
   const info = new DocumentBuilder()
     .setTitle('Interact Flow Gateway')
@@ -12,6 +15,10 @@ export function buildOpenApiDocument(app: INestApplication, config: GatewayConfi
     .setLicense('Proprietary', 'https://www.uniphore.com/')
     .setContact('Interact Flow Gateway maintainers', '', 'interact-flow-gateway@example.com')
     .addServer(config.publicBaseUrl ?? '/', 'This gateway')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: "The API key of your client (the demo client's is demo-key)." },
+      API_KEY_SCHEME,
+    )
     .addTag('flows', 'Full interaction flows, by interaction id or caller attribute')
     .addTag('problems', 'Descriptions of the problem types the API answers with')
     .build();
@@ -23,5 +30,6 @@ export function serveDocs(app: INestApplication, document: OpenAPIObject): void 
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs/openapi.json',
     yamlDocumentUrl: 'docs/openapi.yaml',
+    swaggerOptions: { persistAuthorization: true },
   });
 }

@@ -1,7 +1,16 @@
 import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExcludeEndpoint,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { FlowLookup } from '@app/interact-client';
+import { API_KEY_SCHEME } from '../docs/openapi.js';
 import { ApiProblemResponses } from '../problems/problem.dto.js';
 import { CallerAttributeFlowParams, FLOW_EXAMPLE, FlowDto, FlowQuery, InteractionFlowParams } from './flow.dto.js';
 import { sendFlow, wantsNoCache } from './flow.http.js';
@@ -9,6 +18,9 @@ import { FlowService } from './flow.service.js';
 
 const FLOW_PROBLEMS = [
   'validation-failed',
+  'unauthorized',
+  'forbidden',
+  'rate-limited',
   'account-not-found',
   'interaction-not-found',
   'upstream-unauthorized',
@@ -64,6 +76,7 @@ function FlowResponses(example: object) {
 }
 
 @ApiTags('flows')
+@ApiBearerAuth(API_KEY_SCHEME)
 @Controller('v1/accounts/:accountId')
 export class FlowController {
   constructor(private readonly flows: FlowService) {}
@@ -71,7 +84,6 @@ export class FlowController {
   @Get('interactions/:interactionId/flow')
   @ApiOperation({
     operationId: 'getInteractionFlow',
-    security: [],
     summary: 'Get the full flow of an interaction',
     description: 'Every page the customer navigated in the interaction, with their answers and uploaded photo paths.',
   })
@@ -93,7 +105,6 @@ export class FlowController {
   @Get('caller-attributes/:callerAttribute/flow')
   @ApiOperation({
     operationId: 'getCallerAttributeFlow',
-    security: [],
     summary: 'Get the full flow found by a caller attribute',
     description:
       'The latest interaction that carries the caller attribute (DTMF, DNID, call-return number, caller id or history search id).',

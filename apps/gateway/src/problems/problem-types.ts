@@ -15,6 +15,28 @@ export const PROBLEM_TYPES = {
     description:
       'The request was malformed (for example a URL that is not valid percent-encoded UTF-8) and was rejected before routing.',
   },
+  unauthorized: {
+    status: 401,
+    title: 'An API key is needed',
+    description:
+      'Send the key of your client as Authorization: Bearer <key>. The WWW-Authenticate header says whether the key was missing or not valid.',
+  },
+  forbidden: {
+    status: 403,
+    title: 'This client may not read this account',
+    description: 'The API key is valid, but its client is not allowed the account in the path.',
+  },
+  'rate-limited': {
+    status: 429,
+    title: 'Too many requests',
+    description:
+      'The client has used up its requests for the current minute. Retry after the number of seconds in the Retry-After header.',
+  },
+  'uri-too-long': {
+    status: 414,
+    title: 'The request URL is too long',
+    description: 'URLs longer than 12,288 characters are refused before routing.',
+  },
   'not-found': {
     status: 404,
     title: 'No such resource',

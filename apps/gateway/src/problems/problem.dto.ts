@@ -57,6 +57,10 @@ export class ProblemDto {
 const EXAMPLE_DETAILS: Record<ProblemSlug, string> = {
   'validation-failed': 'The request has 1 invalid field.',
   'bad-request': 'The request was rejected before it reached the API.',
+  unauthorized: 'Send an API key as Authorization: Bearer <key>.',
+  forbidden: 'Client desk-app may not read this account.',
+  'rate-limited': 'Client desk-app sent more than 600 requests this minute.',
+  'uri-too-long': 'The request URL is longer than 12288 characters.',
   'not-found': 'No route for GET /v1/nothing.',
   'account-not-found': 'No Interact account 99999999 is configured.',
   'interaction-not-found':

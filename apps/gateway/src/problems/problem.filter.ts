@@ -1,4 +1,5 @@
 import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
 import { PROBLEM_TYPES, type ProblemSlug } from './problem-types.js';
@@ -58,6 +59,15 @@ export class ProblemFilter implements ExceptionFilter {
         detail: exception.detail,
         extensions: exception.extensions,
         status: PROBLEM_TYPES[exception.slug].status,
+      };
+    }
+    if (exception instanceof ThrottlerException) {
+      // The throttler has set Retry-After on the reply already.
+      return {
+        slug: 'rate-limited' as const,
+        detail: `Client ${request.client?.id ?? ''} sent more requests this minute than it may.`,
+        extensions: {},
+        status: 429,
       };
     }
     const status =
