@@ -1,0 +1,575 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import dockerignore from '@balena/dockerignore';
+import { validate as lintDockerfile } from 'dockerfile-utils';
+import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { ISecret } from 'kubernetes-models/v1/Secret';
+import type { IService } from 'kubernetes-models/v1/Service';
+import ts from 'typescript';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { loadGatewayConfig } from '../apps/gateway/src/config/gateway.config.js';
+
+/**
+ * The deployment artefacts, checked offline with real tools: Debian's docker-compose renders the
+ * Compose file, kubectl's built-in kustomize renders deploy/, kubernetes-models validates every
+ * object against the Kubernetes OpenAPI schemas, and the gateway's own loader reads the configs.
+ */
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const read = (path: string) => readFileSync(join(root, path), 'utf8');
+const DEMO_ACCOUNT_IDS = ['12345678', '12345679'];
+const scratch = mkdtempSync(join(tmpdir(), 'deploy-spec-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/**
+ * Runs a tool with a bare environment and home, so that a developer's COMPOSE_*, KUBECONFIG or
+ * ~/.docker cannot change the result.
+ */
+function run(command: string, args: string[]): string {
+  const result = spawnSync(command, args, {
+    cwd: root,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: scratch, LANG: 'C.UTF-8' },
+    timeout: 20_000,
+  });
+  if (result.error) throw new Error(`${command} could not run: ${result.error.message}`);
+  expect(result.status, `${command} ${args.join(' ')}\n${result.stderr}`).toBe(0);
+  return result.stdout;
+}
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+interface Sourced {
+  source: string;
+  manifest: Manifest;
+}
+
+// These run while the file is collected as well as in tests: they throw rather than expect.
+function manifestsOf(text: string, source: string): Sourced[] {
+  return parseAllDocuments(text)
+    .map((document) => {
+      if (document.errors.length > 0) throw new Error(`${source} is not YAML: ${document.errors.join('; ')}`);
+      return document.toJS() as Manifest | null;
+    })
+    .filter((manifest) => manifest !== null)
+    .map((manifest) => {
+      if (typeof manifest.apiVersion !== 'string' || typeof manifest.kind !== 'string' || !manifest.metadata?.name) {
+        throw new Error(`${source} holds a document that is no Kubernetes object`);
+      }
+      return { source, manifest };
+    });
+}
+
+function filesUnder(folder: string): string[] {
+  return readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' })
+    .map((path) => join(folder, path))
+    .filter((path) => statSync(join(root, path)).isFile());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes: schemas, and the unknown fields the schemas let through
+
+/** The OpenAPI schemas of kubernetes-models, compiled to validators that ship in the package. */
+async function schemaProblems(manifests: Sourced[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const { source, manifest } of manifests) {
+    const name = `${source} (${manifest.kind} ${manifest.metadata.name})`;
+    // A plain variable, so that Vite leaves the import to Node and its resolution of the package's exports.
+    const specifier = `kubernetes-models/${manifest.apiVersion}/${manifest.kind}`;
+    let model: new (data: unknown) => { validate(): void };
+    try {
+      const module = (await import(specifier)) as Record<string, typeof model>;
+      model = module[manifest.kind];
+    } catch {
+      problems.push(`${name}: no schema for ${manifest.apiVersion} ${manifest.kind}`);
+      continue;
+    }
+    try {
+      new model(manifest).validate();
+    } catch (error) {
+      problems.push(`${name}: ${(error as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Kubernetes' schemas allow unknown fields, so a misspelt `livenesProbe` validates and the probe
+ * is silently missing (or the apply is refused, depending on the client). The same package's
+ * TypeScript declarations are exact: type-checking each manifest as an object literal of its
+ * interface reports every field that Kubernetes does not know, like kubeconform's -strict.
+ */
+function unknownFieldProblems(manifests: Sourced[]): string[] {
+  const file = join(root, 'test', '__deploy-manifests__.ts');
+  const starts: number[] = [];
+  let source = '';
+  manifests.forEach(({ manifest }, index) => {
+    starts.push(source.length);
+    source +=
+      `import type { I${manifest.kind} as M${index} } from 'kubernetes-models/${manifest.apiVersion}/${manifest.kind}';\n` +
+      `export const m${index}: M${index} = ${JSON.stringify(manifest, null, 1)};\n`;
+  });
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.ES2023,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    lib: ['lib.es2023.d.ts'],
+    types: [],
+  };
+  const host = ts.createCompilerHost(options);
+  const { getSourceFile, fileExists } = host;
+  host.fileExists = (name) => name === file || fileExists.call(host, name);
+  host.getSourceFile = (name, language, ...rest) =>
+    name === file ? ts.createSourceFile(name, source, language) : getSourceFile.call(host, name, language, ...rest);
+  const program = ts.createProgram([file], options, host);
+  return ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((diagnostic) => {
+    const index = starts.findLastIndex((start) => start <= (diagnostic.start ?? 0));
+    const { source: from, manifest } = manifests[index];
+    const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ');
+    return `${from} (${manifest.kind} ${manifest.metadata.name}): ${message}`;
+  });
+}
+
+interface Kustomization {
+  resources?: string[];
+  configMapGenerator?: { name: string; files?: string[] }[];
+  patches?: { path?: string }[];
+  images?: { name: string; newName?: string; newTag?: string }[];
+  namespace?: string;
+}
+
+const kustomizationFiles = filesUnder('deploy').filter((path) => basename(path) === 'kustomization.yaml');
+const kustomizations = kustomizationFiles.map((path) => ({
+  path,
+  folder: dirname(path),
+  spec: parseYaml(read(path)) as Kustomization,
+}));
+/** A generator's `files` entry is `path` or `key=path`. */
+const generatorFile = (entry: string) => entry.slice(entry.indexOf('=') + 1);
+const generatedConfigFiles = kustomizations.flatMap(({ folder, spec }) =>
+  (spec.configMapGenerator ?? []).flatMap(({ files = [] }) => files.map((entry) => join(folder, generatorFile(entry)))),
+);
+/** Every YAML file in deploy/ that is a Kubernetes object, as opposed to a kustomization or a config it generates from. */
+const manifestFiles = filesUnder('deploy').filter(
+  (path) => /\.ya?ml$/.test(path) && !kustomizationFiles.includes(path) && !generatedConfigFiles.includes(path),
+);
+const baseManifests = manifestFiles.flatMap((path) => manifestsOf(read(path), path));
+
+function rendered(folder: string): Sourced[] {
+  return manifestsOf(run('kubectl', ['kustomize', folder]), `kubectl kustomize ${folder}`);
+}
+
+function one<T>(manifests: Sourced[], kind: string): T {
+  const found = manifests.filter(({ manifest }) => manifest.kind === kind);
+  if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);
+  return found[0].manifest as T;
+}
+
+const deployment = one<IDeployment>(baseManifests, 'Deployment');
+const podSpec = deployment.spec?.template.spec;
+const podLabels = deployment.spec?.template.metadata?.labels ?? {};
+const gateway = podSpec?.containers[0] as IContainer;
+const environment = Object.fromEntries((gateway.env ?? []).map(({ name, value }) => [name, value ?? '']));
+
+function selects(selector: Record<string, string> | undefined): boolean {
+  return Object.keys(selector ?? {}).length > 0 && Object.entries(selector ?? {}).every(([k, v]) => podLabels[k] === v);
+}
+
+describe('Kubernetes manifests (deploy/)', () => {
+  it('has kustomizations whose every resource, generator file and patch exists, and no manifest left out', () => {
+    expect(kustomizationFiles.sort()).toEqual([
+      'deploy/base/kustomization.yaml',
+      'deploy/overlays/example/kustomization.yaml',
+    ]);
+    const listed = new Set<string>();
+    for (const { path, folder, spec } of kustomizations) {
+      for (const resource of spec.resources ?? []) {
+        const target = join(folder, resource);
+        const exists =
+          existsSync(join(root, target)) && statSync(join(root, target)).isDirectory()
+            ? existsSync(join(root, target, 'kustomization.yaml'))
+            : existsSync(join(root, target));
+        expect(exists, `${path} lists ${resource}`).toBe(true);
+        listed.add(target);
+      }
+      for (const { path: patch } of spec.patches ?? []) {
+        if (patch !== undefined)
+          expect(existsSync(join(root, folder, patch)), `${path} patches with ${patch}`).toBe(true);
+      }
+    }
+    for (const file of generatedConfigFiles) expect(existsSync(join(root, file)), file).toBe(true);
+    // An example is for reading, never applied by the base; anything else would be a forgotten resource.
+    const unlisted = manifestFiles.filter((file) => !listed.has(file));
+    expect(unlisted).toEqual(['deploy/base/secret.example.yaml']);
+  });
+
+  it('validates every manifest in deploy/ against the Kubernetes schemas, with no unknown field', async () => {
+    expect(baseManifests.map(({ manifest }) => manifest.kind).sort()).toEqual([
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'Secret',
+      'Service',
+    ]);
+    expect(await schemaProblems(baseManifests)).toEqual([]);
+    expect(unknownFieldProblems(baseManifests)).toEqual([]);
+  });
+
+  it('reports a wrong type and a misspelt field, so that a clean result means something', async () => {
+    const broken = structuredClone(deployment) as unknown as Manifest & { spec: Record<string, unknown> };
+    broken.spec.replicas = 'three';
+    const container = (broken.spec.template as { spec: { containers: Record<string, unknown>[] } }).spec.containers[0];
+    container.livenesProbe = container.livenessProbe;
+    delete container.livenessProbe;
+    const sample = [{ source: 'broken', manifest: broken }];
+    expect(await schemaProblems(sample)).toEqual([expect.stringContaining('/spec/replicas must be integer')]);
+    expect(unknownFieldProblems(sample)).toEqual([
+      expect.stringContaining("Type 'string' is not assignable to type 'number'"),
+      expect.stringContaining('\'"livenesProbe"\' does not exist'),
+    ]);
+  });
+
+  it('renders the base and the example overlay with kustomize into valid objects', async () => {
+    const base = rendered('deploy/base');
+    const overlay = rendered('deploy/overlays/example');
+    for (const objects of [base, overlay]) {
+      expect(objects.map(({ manifest }) => manifest.kind).sort()).toEqual([
+        'ConfigMap',
+        'Deployment',
+        'HorizontalPodAutoscaler',
+        'NetworkPolicy',
+        'PodDisruptionBudget',
+        'Service',
+      ]);
+      expect(await schemaProblems(objects)).toEqual([]);
+      expect(unknownFieldProblems(objects)).toEqual([]);
+      // The generated ConfigMap's name carries a hash of its content; the pods must mount that name.
+      const configMap = one<IConfigMap>(objects, 'ConfigMap');
+      expect(configMap.metadata?.name).toMatch(/^interact-flow-gateway-config-[a-z0-9]{10}$/);
+      const volumes = one<IDeployment>(objects, 'Deployment').spec?.template.spec?.volumes ?? [];
+      expect(volumes.map((volume) => volume.configMap?.name)).toContain(configMap.metadata?.name);
+      expect(parseYaml(configMap.data?.['gateway.yaml'] ?? '')).toEqual(parseYaml(read('deploy/base/gateway.yaml')));
+    }
+    const overlaySpec = kustomizations.find(({ folder }) => folder === 'deploy/overlays/example')?.spec;
+    expect(overlay.every(({ manifest }) => manifest.metadata.namespace === overlaySpec?.namespace)).toBe(true);
+    const image = overlaySpec?.images?.[0];
+    expect(one<IDeployment>(overlay, 'Deployment').spec?.template.spec?.containers[0].image).toBe(
+      `${image?.newName}:${image?.newTag}`,
+    );
+  });
+
+  it('runs the gateway locked down: non-root, read-only root, no privilege escalation, no capabilities', () => {
+    expect(podSpec?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    expect(gateway.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(podSpec?.automountServiceAccountToken).toBe(false);
+    for (const kind of ['requests', 'limits'] as const) {
+      expect(Object.keys(gateway.resources?.[kind] ?? {}).sort(), kind).toEqual(['cpu', 'memory']);
+    }
+  });
+
+  it('probes the health endpoints and drains on shutdown within the termination grace period', () => {
+    expect(deployment.spec?.replicas).toBe(3);
+    expect(gateway.ports).toEqual([expect.objectContaining({ name: 'http', containerPort: Number(environment.PORT) })]);
+    expect(gateway.livenessProbe?.httpGet).toEqual({ path: '/health/live', port: 'http' });
+    expect(gateway.readinessProbe?.httpGet).toEqual({ path: '/health/ready', port: 'http' });
+    expect(gateway.startupProbe?.httpGet?.path).toBe('/health/live');
+
+    // No shell or sleep binary is guaranteed in the image: the hook runs node.
+    const preStop = gateway.lifecycle?.preStop?.exec?.command ?? [];
+    expect(preStop.slice(0, 2)).toEqual(['node', '-e']);
+    const preStopSeconds = Number(/setTimeout\(.*,\s*(\d+)\)/.exec(preStop[2])?.[1]) / 1000;
+    expect(preStopSeconds).toBeGreaterThanOrEqual(3);
+    const graceSeconds = Number(environment.SHUTDOWN_GRACE_SECONDS);
+    expect(graceSeconds).toBeGreaterThan(0);
+    expect(podSpec?.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(preStopSeconds + graceSeconds + 5);
+  });
+
+  it('points the Service, the autoscaler, the disruption budget and the network policy at the pods', () => {
+    const service = one<IService>(baseManifests, 'Service');
+    expect(selects(service.spec?.selector)).toBe(true);
+    expect(service.spec?.ports?.map(({ targetPort }) => targetPort)).toEqual(['http']);
+
+    const autoscaler = one<IHorizontalPodAutoscaler>(baseManifests, 'HorizontalPodAutoscaler');
+    expect(autoscaler.spec.scaleTargetRef).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: deployment.metadata?.name,
+    });
+    expect(autoscaler.spec.minReplicas).toBe(deployment.spec?.replicas);
+    expect(autoscaler.spec.maxReplicas).toBeGreaterThan(autoscaler.spec.minReplicas ?? 0);
+    expect(autoscaler.spec.metrics?.map((metric) => metric.resource?.name)).toEqual(['cpu']);
+
+    const budget = one<IPodDisruptionBudget>(baseManifests, 'PodDisruptionBudget');
+    expect(selects(budget.spec?.selector?.matchLabels)).toBe(true);
+    // Never a budget that blocks every drain: some pod may always go.
+    expect(budget.spec?.maxUnavailable ?? 0).toBeGreaterThan(0);
+
+    const policy = one<INetworkPolicy>(baseManifests, 'NetworkPolicy');
+    expect(selects(policy.spec?.podSelector?.matchLabels)).toBe(true);
+    expect(policy.spec?.policyTypes?.sort()).toEqual(['Egress', 'Ingress']);
+    const ingressPorts = (policy.spec?.ingress ?? []).flatMap((rule) => rule.ports ?? []);
+    expect(ingressPorts).toEqual([{ protocol: 'TCP', port: Number(environment.PORT) }]);
+    const egressPorts = (policy.spec?.egress ?? [])
+      .flatMap((rule) => rule.ports ?? [])
+      .map((p) => `${p.protocol}/${p.port}`);
+    expect(egressPorts.sort()).toEqual(['TCP/443', 'TCP/53', 'TCP/6379', 'UDP/53']);
+  });
+
+  it('mounts the generated gateway config where GATEWAY_CONFIG_FILE points, and takes the keys from the Secret', () => {
+    const generator = kustomizations.find(({ folder }) => folder === 'deploy/base')?.spec.configMapGenerator?.[0];
+    const volume = podSpec?.volumes?.find(({ configMap }) => configMap?.name === generator?.name);
+    const mount = gateway.volumeMounts?.find(({ name }) => name === volume?.name);
+    expect(mount?.readOnly).toBe(true);
+    expect(environment.GATEWAY_CONFIG_FILE).toBe(`${mount?.mountPath}/${generatorFile(generator?.files?.[0] ?? '')}`);
+
+    const secret = one<ISecret>(baseManifests, 'Secret');
+    expect(gateway.envFrom).toEqual([{ secretRef: { name: secret.metadata?.name } }]);
+    // Placeholders only: never a key that looks real in the repository.
+    const keys = Object.entries(secret.stringData ?? {}).filter(([name]) =>
+      name.startsWith('INTERACT_APPLICATION_KEY_'),
+    );
+    expect(keys.map(([, value]) => value)).toEqual(DEMO_ACCOUNT_IDS.map(() => 'replace-me'));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Gateway configurations: the demo accounts, read by the gateway's own loader
+
+interface GatewayFile {
+  accounts: { id: string; transport: string; baseUrl: string; wsdl?: string }[];
+  clients: { id: string; keySha256: string; accounts: string[] }[];
+}
+
+function gatewayFile(path: string): GatewayFile {
+  const document = parseYaml(read(path)) as GatewayFile;
+  expect(document.accounts.map(({ id }) => id)).toEqual(DEMO_ACCOUNT_IDS);
+  expect(document.accounts.map(({ transport }) => transport)).toEqual(['rest', 'soap']);
+  for (const client of document.clients) {
+    expect(client.keySha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(client.accounts.sort()).toEqual(DEMO_ACCOUNT_IDS);
+  }
+  return document;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compose
+
+interface ComposeService {
+  build?: { context: string };
+  image?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: { published: number; target: number }[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  stop_grace_period?: string;
+}
+
+describe('docker-compose.yml', () => {
+  // Debian's docker-compose validates the file against the Compose schema and resolves it, offline.
+  // An empty env file, so that a developer's .env cannot change what is checked.
+  const envFile = join(scratch, 'empty.env');
+  writeFileSync(envFile, '');
+  let resolved: { services: Record<string, ComposeService> } | undefined;
+  const config = () =>
+    (resolved ??= parseYaml(run('docker-compose', ['--env-file', envFile, '-f', 'docker-compose.yml', 'config'])) as {
+      services: Record<string, ComposeService>;
+    });
+
+  it('is a valid Compose file with the gateway, Redis and the simulator', () => {
+    const { services } = config();
+    expect(Object.keys(services).sort()).toEqual(['gateway', 'redis', 'simulator']);
+    expect(services.redis.image).toBe('redis:7-alpine');
+    expect(services.gateway.ports).toEqual([{ published: 3000, target: 3000 }]);
+    expect(services.simulator.ports).toEqual([{ published: 3001, target: 3001 }]);
+    // One image for both apps, built from this repository.
+    expect(services.gateway.build?.context).toBe(root.replace(/\/$/, ''));
+    expect(services.simulator.image).toBe(services.gateway.image);
+    expect(services.simulator.command?.at(-1)).toBe('dist/apps/interact-simulator/src/main.js');
+    expect(existsSync(join(root, 'apps/interact-simulator/src/main.ts'))).toBe(true);
+  });
+
+  it('starts the gateway after a healthy Redis and simulator, with time to drain on stop', () => {
+    const { services } = config();
+    expect(services.gateway.depends_on).toEqual({
+      redis: { condition: 'service_healthy' },
+      simulator: { condition: 'service_healthy' },
+    });
+    for (const name of ['redis', 'simulator']) expect(services[name].healthcheck?.test[0], name).toBe('CMD');
+    expect(JSON.stringify(services)).not.toMatch(/\b(curl|wget)\b/);
+    const stopSeconds = Number(/^(\d+)s$/.exec(services.gateway.stop_grace_period ?? '')?.[1]);
+    expect(stopSeconds).toBeGreaterThan(Number(services.gateway.environment?.SHUTDOWN_GRACE_SECONDS));
+  });
+
+  it('wires the gateway to Redis and config/compose.yaml, which the gateway loads with both demo accounts', () => {
+    const { services } = config();
+    const env = services.gateway.environment ?? {};
+    expect(env.REDIS_URL).toBe('redis://redis:6379');
+    // The image has config/ at /app/config (Dockerfile: WORKDIR /app, COPY config ./config).
+    expect(env.GATEWAY_CONFIG_FILE).toBe('/app/config/compose.yaml');
+
+    const file = gatewayFile('config/compose.yaml');
+    const simulatorPort = services.simulator.environment?.SIMULATOR_PORT;
+    for (const account of file.accounts) expect(account.baseUrl).toBe(`http://simulator:${simulatorPort}`);
+    expect(file.clients).toEqual([
+      expect.objectContaining({ keySha256: createHash('sha256').update('demo-key').digest('hex') }),
+    ]);
+
+    const loaded = loadGatewayConfig({ ...env, GATEWAY_CONFIG_FILE: join(root, 'config/compose.yaml') });
+    expect(
+      loaded.accounts.map(({ accountId, transport, applicationKey }) => [accountId, transport, applicationKey]),
+    ).toEqual([
+      ['12345678', 'rest', 'demo-app-key-12345678'],
+      ['12345679', 'soap', 'demo-app-key-12345679'],
+    ]);
+    expect(loaded.cache.store.kind).toBe('redis');
+    expect(loaded.shutdownGraceMs).toBe(Number(env.SHUTDOWN_GRACE_SECONDS) * 1000);
+  });
+});
+
+describe('the gateway config of the Kubernetes base', () => {
+  it('names both demo accounts and loads with the Deployment environment and the example Secret', () => {
+    const file = gatewayFile('deploy/base/gateway.yaml');
+    expect(file.accounts.every(({ baseUrl }) => baseUrl.startsWith('https://'))).toBe(true);
+    const secret = one<ISecret>(baseManifests, 'Secret');
+    const loaded = loadGatewayConfig({
+      ...environment,
+      ...secret.stringData,
+      GATEWAY_CONFIG_FILE: join(root, 'deploy/base/gateway.yaml'),
+    });
+    expect(loaded.accounts.map(({ accountId }) => accountId)).toEqual(DEMO_ACCOUNT_IDS);
+    expect(loaded.shutdownGraceMs).toBe(Number(environment.SHUTDOWN_GRACE_SECONDS) * 1000);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Dockerfile
+
+interface Instruction {
+  keyword: string;
+  args: string;
+}
+
+/** Instructions of the Dockerfile by stage, continuation lines joined and comments dropped. */
+function dockerfileStages(text: string): { from: string; name?: string; instructions: Instruction[] }[] {
+  const instructions = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const [keyword, ...rest] = line.split(/\s+/);
+      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+    });
+  const args = Object.fromEntries(
+    instructions
+      .slice(
+        0,
+        instructions.findIndex(({ keyword }) => keyword === 'FROM'),
+      )
+      .map(({ args: arg }) => arg.split('=') as [string, string]),
+  );
+  const stages: ReturnType<typeof dockerfileStages> = [];
+  for (const instruction of instructions) {
+    if (instruction.keyword === 'FROM') {
+      const [image, , name] = instruction.args.split(/\s+/);
+      stages.push({ from: image.replace(/\$\{(\w+)\}/g, (_, arg: string) => args[arg] ?? ''), name, instructions: [] });
+    } else if (stages.length > 0) {
+      stages.at(-1)?.instructions.push(instruction);
+    }
+  }
+  return stages;
+}
+
+describe('Dockerfile', () => {
+  const text = read('Dockerfile');
+  const stages = dockerfileStages(text);
+  const [build, runtime] = stages;
+  const of = (stage: (typeof stages)[number], keyword: string) =>
+    stage.instructions.filter((instruction) => instruction.keyword === keyword).map(({ args }) => args);
+
+  it('passes the Dockerfile linter of the Docker language server', () => {
+    expect(lintDockerfile(text).map(({ message, range }) => `line ${range.start.line + 1}: ${message}`)).toEqual([]);
+  });
+
+  it('builds in one node:20-bookworm-slim stage and runs the production install in another', () => {
+    expect(stages.map(({ from }) => from)).toEqual(['node:20-bookworm-slim', 'node:20-bookworm-slim']);
+    expect(of(build, 'RUN')).toEqual(['npm ci', 'npm run build']);
+    expect(of(runtime, 'RUN')).toEqual(['npm ci --omit=dev && npm cache clean --force']);
+    expect(of(runtime, 'COPY')).toEqual([
+      'package.json package-lock.json ./',
+      `--from=${build.name} /app/dist ./dist`,
+      'config ./config',
+    ]);
+    expect(of(runtime, 'WORKDIR')).toEqual(['/app']);
+  });
+
+  it('runs the gateway as the node user on 3000, with a health check that needs no curl', () => {
+    expect(of(runtime, 'USER')).toEqual(['node']);
+    expect(of(runtime, 'EXPOSE')).toEqual(['3000 3001']);
+    const commands = of(runtime, 'CMD').map((cmd) => JSON.parse(cmd) as string[]);
+    expect(commands).toEqual([
+      ['node', '--import', './dist/apps/gateway/src/tracing.js', 'dist/apps/gateway/src/main.js'],
+    ]);
+    // What tsc compiles to those paths exists.
+    for (const script of commands[0].filter((arg) => arg.endsWith('.js'))) {
+      expect(existsSync(join(root, script.replace(/^(\.\/)?dist\//, '').replace(/\.js$/, '.ts'))), script).toBe(true);
+    }
+    const [healthcheck] = of(runtime, 'HEALTHCHECK');
+    expect(healthcheck).toMatch(/CMD \["node", "-e", ".*\/health\/live/);
+    expect(healthcheck).not.toMatch(/\b(curl|wget)\b/);
+  });
+
+  it('gets from the build context exactly what it copies, and no local build output or secrets', () => {
+    // CommonJS whose typings declare an ES default export: .default is the factory itself at run time.
+    const ignore = dockerignore.default().add(read('.dockerignore'));
+    const sent = (path: string) => !ignore.ignores(path);
+    const copied = stages
+      .flatMap((stage) => of(stage, 'COPY'))
+      .filter((args) => !args.startsWith('--from='))
+      .flatMap((args) => args.split(/\s+/).slice(0, -1));
+    for (const source of copied) {
+      const files = statSync(join(root, source)).isDirectory() ? filesUnder(source) : [source];
+      expect(files.filter(sent), source).not.toEqual([]);
+    }
+    // Everything the build compiles or the simulator serves (tests aside) is in the context.
+    const sources = [...filesUnder('apps'), ...filesUnder('libs')].filter((path) => !path.endsWith('.spec.ts'));
+    expect(sources.filter((path) => !sent(path))).toEqual([]);
+    expect(sources.filter((path) => /\.(wsdl|xsd)$/.test(path)).length).toBeGreaterThanOrEqual(2);
+    for (const path of [
+      'node_modules/yaml/package.json',
+      'dist/apps/gateway/src/main.js',
+      '.git/HEAD',
+      '.env',
+      'test/deploy.spec.ts',
+      'deploy/base/secret.example.yaml',
+      'apps/gateway/src/cache/flow-cache.service.spec.ts',
+    ]) {
+      expect(sent(path), path).toBe(false);
+    }
+  });
+});
