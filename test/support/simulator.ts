@@ -6,7 +6,10 @@ import {
   type SimulatorAccount,
   type SimulatorConfig,
 } from '../../apps/interact-simulator/src/simulator.config.js';
-import type { SimulatorStats } from '../../apps/interact-simulator/src/faults/fault-injection.service.js';
+import type {
+  FaultSettings,
+  SimulatorStats,
+} from '../../apps/interact-simulator/src/faults/fault-injection.service.js';
 
 export { DEMO_ACCOUNTS };
 export { DEMO_IDS } from '../../apps/interact-simulator/src/histories/demo-histories.js';
@@ -17,7 +20,7 @@ export interface RunningSimulator {
   wsdlUrl: string;
   stats(): Promise<SimulatorStats>;
   reset(): Promise<void>;
-  setFaults(faults: Record<string, { latencyMs?: number; errorRate?: number }>): Promise<void>;
+  setFaults(faults: Partial<Record<'rest' | 'soap', Partial<FaultSettings>>>): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -15,6 +15,8 @@ import {
   UpstreamNotFoundError,
   UpstreamTimeoutError,
   UpstreamUnauthorizedError,
+  networkFailure,
+  statusFailure,
 } from './upstream.errors.js';
 
 /** REST "Get Full Interaction Flow" over one keep-alive connection pool per account. */
@@ -55,12 +57,12 @@ export class RestFlowTransport implements FlowTransport {
         },
       });
       status = response.statusCode;
-      body = await readCapped(response.body, account.maxResponseBytes);
+      body = await readCapped(response.body, response.headers['content-length'], account.maxResponseBytes);
     } catch (error) {
       if (signal.aborted) throw new UpstreamTimeoutError(`no answer within ${account.timeoutMs} ms`);
       if (error instanceof UpstreamFailedError) throw error;
       // The client's own error may quote the request, headers included: keep only its code.
-      throw new UpstreamFailedError(`request failed: ${(error as { code?: string }).code ?? 'network error'}`);
+      throw networkFailure((error as { code?: string }).code);
     }
     return parseRestFullFlow(status, body);
   }
@@ -70,7 +72,16 @@ export class RestFlowTransport implements FlowTransport {
   }
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, maxBytes: number): Promise<string> {
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(): void },
+  declaredLength: unknown,
+  maxBytes: number,
+): Promise<string> {
+  // A body announced as too large is refused before any of it is read.
+  if (Number(declaredLength) > maxBytes) {
+    body.destroy();
+    throw new UpstreamFailedError(`response larger than ${maxBytes} bytes`);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -103,5 +114,5 @@ export function parseRestFullFlow(status: number, body: string): InteractPage[] 
   if (status === 404 && NOT_FOUND_SENTENCE.test(body.trim().replace(/^"(.*)"$/s, '$1')))
     throw new UpstreamNotFoundError('history not found');
   if (status === 401) throw new UpstreamUnauthorizedError('upstream answered 401');
-  throw new UpstreamFailedError(`upstream answered ${status}`);
+  throw statusFailure(status);
 }

@@ -20,9 +20,71 @@ import {
   UpstreamNotFoundError,
   UpstreamTimeoutError,
   UpstreamUnauthorizedError,
+  networkFailure,
+  statusFailure,
 } from './upstream.errors.js';
 
 type SoapOperation = (args: object, options: object, headers: object) => Promise<[unknown, string]>;
+type SoapCallback = (error: unknown, response?: unknown, body?: unknown) => unknown;
+
+/** SOAP 1.1 forbids a DOCTYPE in a message; sax takes exactly these characters, in any case, for one. */
+const DOCTYPE = /<!DOCTYPE/i;
+
+/** axios stops reading a body at maxContentLength; its error code alone would not say why. */
+const overCap = (error: unknown) =>
+  (error as { code?: unknown } | undefined)?.code === 'ERR_BAD_RESPONSE' &&
+  /^maxContentLength size of \d+ exceeded$/.test((error as { message?: string }).message ?? '');
+
+/**
+ * The one HTTP client the soap package gets, for the WSDL, its imports and every call. Bodies that
+ * declare a DOCTYPE are refused before any of the package's sax parsers sees them, so nothing in
+ * one is ever read, let alone expanded. The rest reach the parsers verbatim: the package's own
+ * clean-up cuts the envelope out with a regular expression that backtracks quadratically (80 kB of
+ * "<" hold the event loop for seconds, a megabyte for minutes) and, by deleting a comment, could
+ * join "<!" and "DOCTYPE" after the check.
+ */
+class GuardedHttpClient extends soap.HttpClient {
+  override handleResponse(_request: unknown, _response: unknown, body: unknown): unknown {
+    return body;
+  }
+
+  override request(
+    url: string,
+    data: unknown,
+    callback: SoapCallback,
+    headers?: soap.IHeaders,
+    options?: soap.IExOptions,
+  ): ReturnType<soap.HttpClient['request']> {
+    const guarded: SoapCallback = (error, response, body) => {
+      if (overCap(error)) {
+        return callback(new UpstreamFailedError(`response larger than ${options?.maxContentLength} bytes`));
+      }
+      if (!error && typeof body === 'string' && DOCTYPE.test(body)) {
+        return callback(new PayloadError('upstream XML carries a DOCTYPE'));
+      }
+      return callback(error, response, body);
+    };
+    return super.request(url, data, guarded, headers, options);
+  }
+}
+
+/** The soap package's own test for what it fetches rather than reads from disk. */
+const FETCHED = /^https?:/i;
+
+/**
+ * A WSDL may import schemas from anywhere. One fetched from a URL may import only from that URL's
+ * origin, one read from a file only other files, so the description comes from where it was
+ * configured and loading it never reaches another host.
+ */
+function importsOnlyFrom(wsdl: string): (resolved: string) => string {
+  const origin = FETCHED.test(wsdl) ? new URL(wsdl).origin : undefined;
+  return (resolved) => {
+    const allowed =
+      origin === undefined ? !FETCHED.test(resolved) : URL.canParse(resolved) && new URL(resolved).origin === origin;
+    if (!allowed) throw new UpstreamFailedError('the WSDL imports from outside its own location');
+    return resolved;
+  };
+}
 
 /**
  * SOAP "Get Full Interaction Flow" with the soap package: one client per account, built once from
@@ -31,6 +93,7 @@ type SoapOperation = (args: object, options: object, headers: object) => Promise
 export class SoapFlowTransport implements FlowTransport {
   readonly kind = 'soap';
   private client?: Promise<soap.Client>;
+  private readonly http = new GuardedHttpClient();
 
   constructor(private readonly account: UpstreamAccount) {}
 
@@ -40,12 +103,14 @@ export class SoapFlowTransport implements FlowTransport {
     const client = await this.loadClient();
     const call = client[`${operation.operation}Async`] as SoapOperation;
     const args = { [operation.field]: lookup.value, ...(lookup.widerSearch ? { widerSearch: true } : {}) };
+    // axios's timeout only bounds silences; the signal bounds the whole call, a slow drip included.
+    const signal = AbortSignal.timeout(account.timeoutMs);
     let result: unknown;
     try {
       [result] = await call.call(
         client,
         args,
-        { timeout: account.timeoutMs, maxContentLength: account.maxResponseBytes, maxRedirects: 0 },
+        { timeout: account.timeoutMs, signal, maxContentLength: account.maxResponseBytes, maxRedirects: 0 },
         {
           [CREDENTIAL_HEADERS.tenantId]: account.tenantId,
           [CREDENTIAL_HEADERS.applicationKey]: account.applicationKey,
@@ -53,6 +118,7 @@ export class SoapFlowTransport implements FlowTransport {
         },
       );
     } catch (error) {
+      if (signal.aborted) throw new UpstreamTimeoutError(`no answer within ${account.timeoutMs} ms`);
       throw classifySoapFailure(error, account.timeoutMs);
     }
     return readSoapResult(result);
@@ -74,19 +140,36 @@ export class SoapFlowTransport implements FlowTransport {
     const location =
       account.wsdl ??
       `${account.baseUrl.replace(/\/+$/, '')}/interact/version/${account.apiVersion}/interactiondata/soap/interactiondata.wsdl`;
+    // One deadline for the WSDL and its imports together.
+    const signal = AbortSignal.timeout(account.timeoutMs);
     try {
       const client = await soap.createClientAsync(location, {
-        wsdl_options: { timeout: account.timeoutMs, maxContentLength: account.maxResponseBytes, maxRedirects: 0 },
+        httpClient: this.http,
+        // The package caches descriptions process-wide by URL; this account's must be loaded under its own limits.
+        disableCache: true,
+        wsdl_options: {
+          timeout: account.timeoutMs,
+          signal,
+          maxContentLength: account.maxResponseBytes,
+          maxRedirects: 0,
+          overrideImportLocation: importsOnlyFrom(location),
+        },
       });
       if (account.soapEndpoint) client.setEndpoint(account.soapEndpoint);
       return client;
     } catch (error) {
-      const timedOut = ['ECONNABORTED', 'ETIMEDOUT'].includes((error as { code?: string }).code ?? '');
+      const timedOut =
+        signal.aborted || ['ECONNABORTED', 'ETIMEDOUT'].includes((error as { code?: string }).code ?? '');
       if (timedOut) throw new UpstreamTimeoutError(`WSDL not loaded within ${account.timeoutMs} ms`);
-      throw new UpstreamFailedError('WSDL could not be loaded');
+      throw new UpstreamFailedError(
+        error instanceof UpstreamError ? `WSDL could not be loaded: ${error.message}` : 'WSDL could not be loaded',
+      );
     }
   }
 }
+
+/** SOAP 1.1's fault codes, with any prefix and any dotted refinement, which is left out. */
+const SOAP_FAULT_CODE = /^(?:[\w.-]+:)?(VersionMismatch|MustUnderstand|Client|Server)(?:\.|$)/;
 
 interface SoapClientFailure {
   code?: string;
@@ -100,6 +183,7 @@ interface SoapClientFailure {
  * operation, which is how Interact's "not found" (another operation's success body) arrives.
  */
 function classifySoapFailure(error: unknown, timeoutMs: number): UpstreamError {
+  if (error instanceof UpstreamError) return error;
   const failure = (error ?? {}) as SoapClientFailure;
   if (failure.code === 'ECONNABORTED' || failure.code === 'ETIMEDOUT') {
     return new UpstreamTimeoutError(`no answer within ${timeoutMs} ms`);
@@ -111,8 +195,12 @@ function classifySoapFailure(error: unknown, timeoutMs: number): UpstreamError {
     if (code === UNAUTHORIZED_CODE || code.endsWith(`:${UNAUTHORIZED_CODE}`)) {
       return new UpstreamUnauthorizedError('upstream fault 0x7000000');
     }
-    return new UpstreamFailedError(`upstream fault ${code.slice(0, 64)}`);
+    // The code is upstream's text, and a host may echo the request into it: name only SOAP's own codes.
+    const known = SOAP_FAULT_CODE.exec(code)?.[1];
+    return new UpstreamFailedError(known ? `upstream fault ${known}` : 'upstream fault with an unknown code');
   }
+  // The HTTP client's own errors carry a code, and at most the status of an answer it could not read to the end.
+  if (failure.code !== undefined) return networkFailure(failure.code);
   const status = failure.response?.status;
   if (status === 200 && typeof failure.body === 'string') {
     return isNotFoundEnvelope(failure.body)
@@ -120,8 +208,8 @@ function classifySoapFailure(error: unknown, timeoutMs: number): UpstreamError {
       : new PayloadError('upstream SOAP body cannot be parsed');
   }
   if (status === 401) return new UpstreamUnauthorizedError('upstream answered 401');
-  if (status !== undefined) return new UpstreamFailedError(`upstream answered ${status}`);
-  return new UpstreamFailedError(`request failed: ${failure.code ?? 'network error'}`);
+  if (status !== undefined) return statusFailure(status);
+  return networkFailure(undefined);
 }
 
 /** True for a body whose element is Interact's GetInteractionUniqueIdResponse holding the not-found sentence. */
@@ -147,8 +235,9 @@ function isNotFoundEnvelope(xml: string): boolean {
       found = true;
     }
   };
-  parser.ondoctype = () => {
-    throw new PayloadError('upstream SOAP body carries a DOCTYPE');
+  // Left alone, sax reports every error and reads on: a megabyte of garbage would hold the event loop for a second.
+  parser.onerror = (error) => {
+    throw error;
   };
   try {
     parser.write(xml).close();

@@ -17,6 +17,38 @@ export class UpstreamUnauthorizedError extends UpstreamError {
 /** Upstream answered with an error, an answer that cannot be parsed, or not at all. */
 export class UpstreamFailedError extends UpstreamError {
   readonly kind = 'failed';
+
+  constructor(
+    message: string,
+    /** Whether another try may succeed: a network failure or a 502/503/504, never an answer that was wrong. */
+    readonly retryable = false,
+  ) {
+    super(message);
+  }
+}
+
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+
+/** The HTTP client's own failure, known only by its code: the rest of its error may quote the request. */
+export function networkFailure(code: string | undefined): UpstreamFailedError {
+  return new UpstreamFailedError(
+    `request failed: ${code ?? 'network error'}`,
+    code === undefined || TRANSIENT_NETWORK_CODES.has(code),
+  );
+}
+
+export function statusFailure(status: number): UpstreamFailedError {
+  return new UpstreamFailedError(`upstream answered ${status}`, status === 502 || status === 503 || status === 504);
 }
 
 export class UpstreamTimeoutError extends UpstreamError {

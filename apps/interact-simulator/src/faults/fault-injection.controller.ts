@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
 import { FaultInjectionService } from './fault-injection.service.js';
 import { FaultsUpdateDto } from './fault-injection.dto.js';
+import { ENTITY_TRAP } from './hostile-payloads.js';
 
 @Controller('__simulator')
 export class FaultInjectionController {
@@ -20,6 +21,13 @@ export class FaultInjectionController {
   update(@Body() update: FaultsUpdateDto) {
     this.faults.setFaults(update);
     return this.faults.currentFaults();
+  }
+
+  /** Never fetched by a parser that leaves external entities alone. */
+  @Get(ENTITY_TRAP)
+  entityTrap(): string {
+    this.faults.countEntityFetch();
+    return 'entity-trap';
   }
 
   @Post('reset')

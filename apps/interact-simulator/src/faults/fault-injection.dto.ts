@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsNumber, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { HOSTILE_PAYLOADS, type HostilePayload } from './hostile-payloads.js';
 
 export class TransportFaultsDto {
   @IsOptional()
@@ -13,6 +14,10 @@ export class TransportFaultsDto {
   @Min(0)
   @Max(1)
   errorRate?: number;
+
+  @IsOptional()
+  @IsIn(HOSTILE_PAYLOADS)
+  hostile?: HostilePayload;
 }
 
 export class FaultsUpdateDto {

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import {
@@ -6,46 +7,62 @@ import {
   type SimulatorTransport,
   type TransportFaults,
 } from '../simulator.config.js';
+import { writeAnswer, type HostileAnswer, type HostilePayload } from './hostile-payloads.js';
 
 export interface TransportStats {
   requests: number;
   injectedErrors: number;
+  hostileAnswers: number;
+  /** Bytes of hostile answers handed to connections: how far clients read before hanging up. */
+  hostileBytesSent: number;
 }
 
 export interface SimulatorStats {
   rest: TransportStats;
   soap: TransportStats & { wsdlRequests: number };
   total: number;
+  /** Fetches of the URL the xxe payload declares as an external entity. */
+  entityFetches: number;
+}
+
+export interface FaultSettings extends TransportFaults {
+  /** What authorised full-flow requests are answered with instead of their history. */
+  hostile: HostilePayload;
 }
 
 /**
- * Latency and error injection per transport, and counters of what reached the simulator, so that
- * tests and benchmarks can prove how many calls the gateway made upstream.
+ * Latency, error and hostile-payload injection per transport, and counters of what reached the
+ * simulator, so that tests and benchmarks can prove how many calls the gateway made upstream.
  */
 @Injectable()
 export class FaultInjectionService {
-  private faults: Record<SimulatorTransport, TransportFaults>;
+  private faults!: Record<SimulatorTransport, FaultSettings>;
   private stats!: SimulatorStats;
 
   constructor(@Inject(SIMULATOR_CONFIG) private readonly config: SimulatorConfig) {
-    this.faults = structuredClone(config.faults);
-    this.resetStats();
+    this.reset();
   }
 
-  currentFaults(): Record<SimulatorTransport, TransportFaults> {
+  currentFaults(): Record<SimulatorTransport, FaultSettings> {
     return structuredClone(this.faults);
   }
 
-  setFaults(update: Partial<Record<SimulatorTransport, Partial<TransportFaults>>>): void {
+  setFaults(update: Partial<Record<SimulatorTransport, Partial<FaultSettings>>>): void {
     for (const transport of ['rest', 'soap'] as const) {
       this.faults[transport] = { ...this.faults[transport], ...update[transport] };
     }
   }
 
-  /** Back to the configured faults and zeroed counters. */
+  /** Back to the configured faults, no hostile payloads, and zeroed counters. */
   reset(): void {
-    this.faults = structuredClone(this.config.faults);
-    this.resetStats();
+    const { rest, soap } = this.config.faults;
+    this.faults = { rest: { ...rest, hostile: 'none' }, soap: { ...soap, hostile: 'none' } };
+    this.stats = {
+      rest: { requests: 0, injectedErrors: 0, hostileAnswers: 0, hostileBytesSent: 0 },
+      soap: { requests: 0, injectedErrors: 0, hostileAnswers: 0, hostileBytesSent: 0, wsdlRequests: 0 },
+      total: 0,
+      entityFetches: 0,
+    };
   }
 
   snapshot(): SimulatorStats {
@@ -56,22 +73,29 @@ export class FaultInjectionService {
     this.stats.soap.wsdlRequests += 1;
   }
 
-  /** Counts the request, waits the injected latency, and says whether to fail it. */
-  async admit(transport: SimulatorTransport): Promise<{ fail: boolean }> {
+  countEntityFetch(): void {
+    this.stats.entityFetches += 1;
+  }
+
+  /**
+   * Counts the request, waits the injected latency, and says whether to fail it and which hostile
+   * payload, if any, to answer it with.
+   */
+  async admit(transport: SimulatorTransport): Promise<{ fail: boolean; hostile: HostilePayload }> {
     this.stats[transport].requests += 1;
     this.stats.total += 1;
-    const { latencyMs, errorRate } = this.faults[transport];
+    const { latencyMs, errorRate, hostile } = this.faults[transport];
     if (latencyMs > 0) await sleep(latencyMs);
     const fail = errorRate > 0 && Math.random() < errorRate;
     if (fail) this.stats[transport].injectedErrors += 1;
-    return { fail };
+    return { fail, hostile };
   }
 
-  private resetStats(): void {
-    this.stats = {
-      rest: { requests: 0, injectedErrors: 0 },
-      soap: { requests: 0, injectedErrors: 0, wsdlRequests: 0 },
-      total: 0,
-    };
+  /** Writes a hostile answer, counting it and how much of it the client took. */
+  async sendHostile(transport: SimulatorTransport, res: ServerResponse, answer: HostileAnswer): Promise<void> {
+    this.stats[transport].hostileAnswers += 1;
+    await writeAnswer(res, answer, (bytes) => {
+      this.stats[transport].hostileBytesSent += bytes;
+    });
   }
 }

@@ -3,9 +3,10 @@ import { Injectable } from '@nestjs/common';
 import { notFoundSentence, type InteractPage, type LookupKind } from '@app/interact';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import { FaultInjectionService } from '../faults/fault-injection.service.js';
+import type { HostilePayload } from '../faults/hostile-payloads.js';
 import type { SimulatorTransport } from '../simulator.config.js';
 import { HistoryRepository } from './history.repository.js';
-import type { SeededHistory } from './demo-histories.js';
+import { DEMO_IDS, type SeededHistory } from './demo-histories.js';
 
 export interface FullFlowQuery {
   transport: SimulatorTransport;
@@ -22,7 +23,8 @@ export type FullFlowAnswer =
   | { outcome: 'found'; history: SeededHistory; pages: InteractPage[] }
   | { outcome: 'empty' }
   | { outcome: 'not-found'; sentence: string }
-  | { outcome: 'internal-error' };
+  | { outcome: 'internal-error' }
+  | { outcome: 'hostile'; payload: Exclude<HostilePayload, 'none'>; pages: InteractPage[] };
 
 /** What Interact decides for one full-flow request, before either transport renders it. */
 @Injectable()
@@ -34,9 +36,10 @@ export class FullFlowService {
   ) {}
 
   async answer(query: FullFlowQuery): Promise<FullFlowAnswer> {
-    const { fail } = await this.faults.admit(query.transport);
+    const { fail, hostile } = await this.faults.admit(query.transport);
     const credentials = this.credentials.check(query.headers, query.accountId);
     if (!credentials.ok) return { outcome: 'unauthorized', reason: credentials.reason };
+    if (hostile !== 'none') return { outcome: 'hostile', payload: hostile, pages: this.realPages() };
     if (fail) return { outcome: 'internal-error' };
     const found = this.histories.find(query.kind, query.value, query.widerSearch);
     switch (found.status) {
@@ -47,6 +50,13 @@ export class FullFlowService {
       default:
         return { outcome: found.status };
     }
+  }
+
+  /** What hostile payloads repeat, cut or poison, whatever was asked: the demo claim's pages. */
+  private realPages(): InteractPage[] {
+    const claim = this.histories.find('interactionId', DEMO_IDS.claim, false);
+    if (claim.status !== 'found') throw new Error('the demo claim is missing');
+    return claim.pages;
   }
 
   json(history: SeededHistory, pages: InteractPage[]): string {

@@ -8,6 +8,8 @@ import {
   UNAUTHORIZED_REASON_HEADER,
   type LookupKind,
 } from '@app/interact';
+import { FaultInjectionService } from '../faults/fault-injection.service.js';
+import { hostileAnswer } from '../faults/hostile-payloads.js';
 import { FullFlowService } from '../histories/full-flow.service.js';
 
 const ACCOUNT_DATA = `interact/agent/version/${INTERACT_API_VERSION}/account/:accountId/interactiondata`;
@@ -15,7 +17,10 @@ const ACCOUNT_DATA = `interact/agent/version/${INTERACT_API_VERSION}/account/:ac
 /** Interact's REST "Get Full Interaction Flow", answered the way upstream answers it. */
 @Controller(ACCOUNT_DATA)
 export class FullFlowController {
-  constructor(private readonly fullFlow: FullFlowService) {}
+  constructor(
+    private readonly fullFlow: FullFlowService,
+    private readonly faults: FaultInjectionService,
+  ) {}
 
   @Get(':uniqueId/fullFlow')
   byUniqueId(
@@ -74,6 +79,20 @@ export class FullFlowController {
       case 'internal-error':
         await reply.code(500).type('text/plain; charset=utf-8').send(INTERNAL_ERROR_BODY);
         return;
+      case 'hostile': {
+        // Written on the raw response: Fastify would buffer, complete or re-frame these bodies.
+        reply.hijack();
+        const origin = `${request.protocol}://${request.host}`;
+        const hostile = hostileAnswer(answer.payload, {
+          wire: 'rest',
+          kind,
+          origin,
+          headers: request.headers,
+          pages: answer.pages,
+        });
+        await this.faults.sendHostile('rest', reply.raw, hostile);
+        return;
+      }
     }
   }
 }

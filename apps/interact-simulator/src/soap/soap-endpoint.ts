@@ -15,6 +15,8 @@ import {
   UNAUTHORIZED_MESSAGE,
   type LookupKind,
 } from '@app/interact';
+import { FaultInjectionService } from '../faults/fault-injection.service.js';
+import { hostileAnswer } from '../faults/hostile-payloads.js';
 import { FullFlowService } from '../histories/full-flow.service.js';
 import { WSDL_FILE, WSDL_XML } from './soap-assets.js';
 
@@ -48,6 +50,7 @@ export class SoapEndpoint implements OnApplicationBootstrap {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly fullFlow: FullFlowService,
+    private readonly faults: FaultInjectionService,
   ) {}
 
   onApplicationBootstrap(): Promise<void> {
@@ -113,6 +116,19 @@ export class SoapEndpoint implements OnApplicationBootstrap {
       case 'found':
         callback(null, { page: answer.pages });
         return;
+      case 'hostile': {
+        // Like not-found, written by hand: the soap server would only ever write well-formed output.
+        const origin = `http://${req.headers.host}`;
+        const hostile = hostileAnswer(answer.payload, {
+          wire: 'soap',
+          kind,
+          origin,
+          headers: req.headers,
+          pages: answer.pages,
+        });
+        await this.faults.sendHostile('soap', res, hostile);
+        return;
+      }
     }
   }
 }
