@@ -93,6 +93,8 @@ export async function createGatewayApp(
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
         frameAncestors: ["'none'"],
+        // Internal deployments often serve plain http; upgrading would break Swagger UI's assets there.
+        upgradeInsecureRequests: null,
       },
     },
   });

@@ -50,8 +50,7 @@ export class UpstreamUnavailableError extends Error {
 export class UpstreamDeadlineError extends UpstreamTimeoutError {}
 
 /** Only reads that failed on the network or with 502/503/504 are worth another try. */
-const retryable = (error: Error) =>
-  error instanceof UpstreamFailedError && (error as UpstreamFailedError & { retryable?: boolean }).retryable === true;
+const retryable = (error: Error) => error instanceof UpstreamFailedError && error.retryable;
 
 /** Not-found and rejected credentials are answers, not an unhealthy upstream. */
 const unhealthy = (error: Error) => error instanceof UpstreamFailedError || error instanceof UpstreamTimeoutError;

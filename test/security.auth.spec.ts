@@ -1,0 +1,176 @@
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { GatewayConfig } from '../apps/gateway/src/config/gateway.config.js';
+import { DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
+import {
+  REST_ACCOUNT,
+  SOAP_ACCOUNT,
+  apiClient,
+  demoAccounts,
+  startGateway,
+  type RunningGateway,
+} from './support/gateway.js';
+import { redisCache } from './support/redis.js';
+
+let simulator: RunningSimulator;
+const gateways: RunningGateway[] = [];
+
+beforeAll(async () => {
+  simulator = await startSimulator();
+});
+afterAll(() => simulator.close());
+beforeEach(() => simulator.reset());
+afterEach(async () => {
+  await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
+});
+
+async function gateway(config: Partial<GatewayConfig> = {}) {
+  const started = await startGateway({
+    accounts: demoAccounts(simulator),
+    clients: [
+      apiClient('desk', 'desk-key', [REST_ACCOUNT]),
+      apiClient('reports', 'reports-key', [REST_ACCOUNT, SOAP_ACCOUNT]),
+    ],
+    ...config,
+  });
+  gateways.push(started);
+  return started;
+}
+
+const flowPath = (account: string, id = DEMO_IDS.claim) => `/v1/accounts/${account}/interactions/${id}/flow`;
+const as = (gw: RunningGateway, key?: string) => {
+  const call = request(gw.url);
+  return {
+    get: (path: string) => (key === undefined ? call.get(path) : call.get(path).set('Authorization', key)),
+  };
+};
+
+describe('client authentication', () => {
+  it('answers a request without a key with 401, WWW-Authenticate, and no upstream call', async () => {
+    const gw = await gateway();
+    const response = await as(gw).get(flowPath(REST_ACCOUNT)).expect(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="interact-flow-gateway"');
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body).toMatchObject({ type: '/problems/unauthorized', status: 401 });
+    expect((await simulator.stats()).total).toBe(0);
+  });
+
+  it.each([
+    ['a wrong key', 'Bearer wrong-key'],
+    ['a key of another scheme', 'Basic ZGVzay1rZXk6'],
+    ['a key with spaces', 'Bearer desk key'],
+    ['an empty bearer', 'Bearer '],
+    ['a lower-case scheme with a wrong key', 'bearer nope'],
+  ])('answers %s with 401', async (_case, header) => {
+    const gw = await gateway();
+    const response = await as(gw, header).get(flowPath(REST_ACCOUNT)).expect(401);
+    expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="interact-flow-gateway"/);
+    expect(response.text).not.toContain(header.split(' ')[1] || 'never');
+    expect((await simulator.stats()).total).toBe(0);
+  });
+
+  it('says when a key was given but is not valid', async () => {
+    const gw = await gateway();
+    const response = await as(gw, 'Bearer wrong-key').get(flowPath(REST_ACCOUNT)).expect(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="interact-flow-gateway", error="invalid_token"');
+  });
+
+  it('lets a client read its accounts and answers 403 for another configured account', async () => {
+    const gw = await gateway();
+    await as(gw, 'Bearer desk-key').get(flowPath(REST_ACCOUNT)).expect(200);
+    const denied = await as(gw, 'Bearer desk-key').get(flowPath(SOAP_ACCOUNT)).expect(403);
+    expect(denied.body).toMatchObject({
+      type: '/problems/forbidden',
+      status: 403,
+      detail: 'Client desk may not read this account.',
+    });
+    expect((await simulator.stats()).soap.requests).toBe(0);
+    await as(gw, 'Bearer reports-key').get(flowPath(SOAP_ACCOUNT)).expect(200);
+  });
+
+  it('keeps probes, metrics and problem pages open, and the docs unless switched off', async () => {
+    const gw = await gateway();
+    await as(gw).get('/health/live').expect(200);
+    await as(gw).get('/health/ready').expect(200);
+    await as(gw).get('/metrics').expect(200);
+    await as(gw).get('/problems/unauthorized').expect(200);
+    await as(gw).get('/docs/openapi.json').expect(200);
+    const closed = await gateway({ docsEnabled: false });
+    await as(closed).get('/docs').expect(404);
+    await as(closed).get('/docs/openapi.json').expect(404);
+  });
+
+  it('declares the bearer scheme in the OpenAPI document for the flow operations', async () => {
+    const gw = await gateway();
+    const document = (await as(gw).get('/docs/openapi.json').expect(200)).body;
+    expect(document.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(document.paths['/v1/accounts/{accountId}/interactions/{interactionId}/flow'].get.security).toEqual([
+      { apiKey: [] },
+    ]);
+    expect(document.paths['/problems/{slug}'].get.security).toEqual([]);
+  });
+});
+
+describe('rate limits', () => {
+  it('answers 429 with Retry-After once a client used up its minute, without touching other clients', async () => {
+    const gw = await gateway({
+      clients: [
+        apiClient('desk', 'desk-key', [REST_ACCOUNT], 3),
+        apiClient('reports', 'reports-key', [REST_ACCOUNT], 3),
+      ],
+    });
+    for (let i = 0; i < 3; i += 1) await as(gw, 'Bearer desk-key').get(flowPath(REST_ACCOUNT)).expect(200);
+    const limited = await as(gw, 'Bearer desk-key').get(flowPath(REST_ACCOUNT)).expect(429);
+    expect(limited.body).toMatchObject({ type: '/problems/rate-limited', status: 429 });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    await as(gw, 'Bearer reports-key').get(flowPath(REST_ACCOUNT)).expect(200);
+    await as(gw).get('/health/ready').expect(200);
+  });
+
+  it('shares one limit across replicas through Redis', async () => {
+    const cache = redisCache();
+    const clients = [apiClient('desk', 'desk-key', [REST_ACCOUNT], 4)];
+    const [a, b] = [await gateway({ cache, clients }), await gateway({ cache, clients })];
+    const statuses = [];
+    for (let i = 0; i < 6; i += 1)
+      statuses.push((await as(i % 2 ? a : b, 'Bearer desk-key').get(flowPath(REST_ACCOUNT))).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+  });
+});
+
+describe('response headers', () => {
+  it('sends the standard security headers, with a CSP that lets Swagger UI load', async () => {
+    const gw = await gateway();
+    for (const path of [flowPath(REST_ACCOUNT), '/docs', '/nowhere']) {
+      const response = await as(gw, 'Bearer desk-key').get(path);
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+      expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(response.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    }
+    const ui = await as(gw).get('/docs').expect(200);
+    // Every script Swagger UI needs comes from the gateway itself, which the CSP allows.
+    for (const [, src] of ui.text.matchAll(/<script[^>]*src="([^"]+)"/g)) {
+      expect(src.startsWith('http')).toBe(false);
+      await as(gw)
+        .get(new URL(src, `${gw.url}/docs`).pathname)
+        .expect(200);
+    }
+    expect(ui.text).not.toMatch(/<script>(?!\s*<\/script>)/);
+  });
+
+  it('sends no CORS headers unless origins are configured', async () => {
+    const closed = await gateway();
+    const plain = await as(closed, 'Bearer desk-key').get(flowPath(REST_ACCOUNT)).set('Origin', 'https://evil.example');
+    expect(plain.headers['access-control-allow-origin']).toBeUndefined();
+    const open = await gateway({ corsOrigins: ['https://desk.example'] });
+    const allowed = await as(open, 'Bearer desk-key').get(flowPath(REST_ACCOUNT)).set('Origin', 'https://desk.example');
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://desk.example');
+    expect(allowed.headers['access-control-expose-headers']).toContain('Cache-Status');
+    const other = await as(open, 'Bearer desk-key').get(flowPath(REST_ACCOUNT)).set('Origin', 'https://evil.example');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
