@@ -9,12 +9,16 @@ import {
 } from '../simulator.config.js';
 import { writeAnswer, type HostileAnswer, type HostilePayload } from './hostile-payloads.js';
 
+const TRACEPARENTS_KEPT = 20;
+
 export interface TransportStats {
   requests: number;
   injectedErrors: number;
   hostileAnswers: number;
   /** Bytes of hostile answers handed to connections: how far clients read before hanging up. */
   hostileBytesSent: number;
+  /** W3C traceparent headers of the latest requests, newest last, so tests can follow a trace upstream. */
+  traceparents: string[];
 }
 
 export interface SimulatorStats {
@@ -58,8 +62,15 @@ export class FaultInjectionService {
     const { rest, soap } = this.config.faults;
     this.faults = { rest: { ...rest, hostile: 'none' }, soap: { ...soap, hostile: 'none' } };
     this.stats = {
-      rest: { requests: 0, injectedErrors: 0, hostileAnswers: 0, hostileBytesSent: 0 },
-      soap: { requests: 0, injectedErrors: 0, hostileAnswers: 0, hostileBytesSent: 0, wsdlRequests: 0 },
+      rest: { requests: 0, injectedErrors: 0, hostileAnswers: 0, hostileBytesSent: 0, traceparents: [] },
+      soap: {
+        requests: 0,
+        injectedErrors: 0,
+        hostileAnswers: 0,
+        hostileBytesSent: 0,
+        traceparents: [],
+        wsdlRequests: 0,
+      },
       total: 0,
       entityFetches: 0,
     };
@@ -81,8 +92,15 @@ export class FaultInjectionService {
    * Counts the request, waits the injected latency, and says whether to fail it and which hostile
    * payload, if any, to answer it with.
    */
-  async admit(transport: SimulatorTransport): Promise<{ fail: boolean; hostile: HostilePayload }> {
+  async admit(
+    transport: SimulatorTransport,
+    traceparent?: string,
+  ): Promise<{ fail: boolean; hostile: HostilePayload }> {
     this.stats[transport].requests += 1;
+    if (traceparent)
+      this.stats[transport].traceparents = [...this.stats[transport].traceparents, traceparent].slice(
+        -TRACEPARENTS_KEPT,
+      );
     this.stats.total += 1;
     const { latencyMs, errorRate, hostile } = this.faults[transport];
     if (latencyMs > 0) await sleep(latencyMs);

@@ -36,7 +36,7 @@ export class FullFlowService {
   ) {}
 
   async answer(query: FullFlowQuery): Promise<FullFlowAnswer> {
-    const { fail, hostile } = await this.faults.admit(query.transport);
+    const { fail, hostile } = await this.faults.admit(query.transport, headerText(query.headers.traceparent));
     const credentials = this.credentials.check(query.headers, query.accountId);
     if (!credentials.ok) return { outcome: 'unauthorized', reason: credentials.reason };
     if (hostile !== 'none') return { outcome: 'hostile', payload: hostile, pages: this.realPages() };
@@ -62,4 +62,8 @@ export class FullFlowService {
   json(history: SeededHistory, pages: InteractPage[]): string {
     return this.histories.json(history, pages);
   }
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -1,0 +1,74 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GatewayProcess } from './support/gateway-process.js';
+import { TEST_API_KEY } from './support/gateway.js';
+import { DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
+
+/** A stand-in OTLP/HTTP collector: it keeps the bodies of the trace exports it receives. */
+let collector: Server;
+let collectorUrl: string;
+const exports: Buffer[] = [];
+
+let simulator: RunningSimulator;
+let gateway: GatewayProcess;
+
+beforeAll(async () => {
+  simulator = await startSimulator();
+  collector = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      exports.push(Buffer.concat(chunks));
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+  collectorUrl = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((resolve) => collector.close(resolve));
+  await simulator.close();
+});
+afterEach(() => gateway?.stop());
+
+const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+
+describe('tracing', () => {
+  it.each([
+    ['REST', '12345678', 'rest'],
+    ['SOAP', '12345679', 'soap'],
+  ] as const)(
+    'propagates the caller’s W3C trace to upstream over %s and exports spans',
+    async (_name, account, transport) => {
+      gateway = new GatewayProcess();
+      await gateway.start(simulator, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_SERVICE_NAME: 'gateway-under-test',
+      });
+      await simulator.reset();
+      const response = await fetch(`${gateway.url}/v1/accounts/${account}/interactions/${DEMO_IDS.claim}/flow`, {
+        headers: { authorization: `Bearer ${TEST_API_KEY}`, traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` },
+      });
+      expect(response.status).toBe(200);
+      const [upstream] = (await simulator.stats())[transport].traceparents;
+      // Same trace, a new parent span (the gateway's own client span), sampled.
+      expect(upstream).toMatch(new RegExp(`^00-${TRACE_ID}-(?!00f067aa0ba902b7)[0-9a-f]{16}-01$`));
+      for (let attempt = 0; attempt < 50 && !Buffer.concat(exports).includes('gateway-under-test'); attempt += 1)
+        await sleep(100);
+      expect(Buffer.concat(exports).toString('latin1')).toContain('gateway-under-test');
+    },
+  );
+
+  it('sends no traceparent upstream when tracing is off', async () => {
+    gateway = new GatewayProcess();
+    await gateway.start(simulator);
+    await simulator.reset();
+    await fetch(`${gateway.url}/v1/accounts/12345678/interactions/${DEMO_IDS.claim}/flow`, {
+      headers: { authorization: `Bearer ${TEST_API_KEY}`, traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` },
+    });
+    expect((await simulator.stats()).rest.traceparents).toEqual([]);
+  });
+});
