@@ -1,38 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheConfig, GatewayAccount } from '../apps/gateway/src/config/gateway.config.js';
-import { DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
-import {
-  REST_ACCOUNT,
-  SOAP_ACCOUNT,
-  demoAccounts,
-  memoryCache,
-  startGateway,
-  type RunningGateway,
-} from './support/gateway.js';
+import { DEMO_IDS } from './support/simulator.js';
+import { REST_ACCOUNT, SOAP_ACCOUNT, memoryCache } from './support/gateway.js';
 import { OwnRedis, SHARED_REDIS_URL, freePort, redisCache, uniquePrefix } from './support/redis.js';
+import { useTestbed } from './support/testbed.js';
 
-let simulator: RunningSimulator;
-const gateways: RunningGateway[] = [];
+const testbed = useTestbed();
 
-beforeAll(async () => {
-  simulator = await startSimulator();
-});
-afterAll(() => simulator.close());
-beforeEach(() => simulator.reset());
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
-});
-
-async function gateway(cache: CacheConfig, accounts: Partial<GatewayAccount> = {}): Promise<RunningGateway> {
-  const started = await startGateway({ accounts: demoAccounts(simulator, accounts), cache });
-  gateways.push(started);
-  return started;
-}
+const gateway = (cache: CacheConfig, accounts: Partial<GatewayAccount> = {}) => testbed.gateway({ cache }, accounts);
 
 const flowPath = (account: string, id: string, query = '') => `/v1/accounts/${account}/interactions/${id}/flow${query}`;
-const upstreamCalls = async () => (await simulator.stats()).total;
+const upstreamCalls = async () => (await testbed.simulator.stats()).total;
 
 const stores: Array<[string, (overrides?: Partial<CacheConfig>) => CacheConfig]> = [
   ['redis', (overrides) => redisCache(SHARED_REDIS_URL, overrides)],
@@ -63,7 +43,7 @@ describe.each(stores)('cache on the %s store', (_store, cacheConfig) => {
       .expect(200);
     await gw.http().get(`/v1/accounts/${REST_ACCOUNT}/caller-attributes/${DEMO_IDS.claim}/flow`).expect(404);
     await gw.http().get(flowPath(SOAP_ACCOUNT, DEMO_IDS.claim)).expect(200);
-    const stats = await simulator.stats();
+    const stats = await testbed.simulator.stats();
     expect(stats.rest.requests).toBe(3);
     expect(stats.soap.requests).toBe(1);
   });
@@ -91,20 +71,20 @@ describe.each(stores)('cache on the %s store', (_store, cacheConfig) => {
 
   it('makes 100 concurrent cold requests in one replica cost one upstream call', async () => {
     const gw = await gateway(cacheConfig());
-    await simulator.setFaults({ soap: { latencyMs: 200 } });
+    await testbed.simulator.setFaults({ soap: { latencyMs: 200 } });
     const responses = await Promise.all(
       Array.from({ length: 100 }, () => gw.http().get(flowPath(SOAP_ACCOUNT, DEMO_IDS.callback))),
     );
     expect(responses.every((response) => response.status === 200)).toBe(true);
     expect(new Set(responses.map((response) => response.text)).size).toBe(1);
-    expect((await simulator.stats()).soap.requests).toBe(1);
+    expect((await testbed.simulator.stats()).soap.requests).toBe(1);
   });
 
   it('serves a stale copy while refreshing it in the background, once', async () => {
     const gw = await gateway(cacheConfig({ staleWhileRevalidateMs: 30_000, staleIfErrorMs: 0 }), { cacheTtlMs: 1_000 });
     const first = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
     await sleep(1_100);
-    await simulator.setFaults({ rest: { latencyMs: 300 } });
+    await testbed.simulator.setFaults({ rest: { latencyMs: 300 } });
     const started = performance.now();
     const stale = await Promise.all(
       Array.from({ length: 5 }, () => gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim))),
@@ -130,21 +110,21 @@ describe.each(stores)('cache on the %s store', (_store, cacheConfig) => {
     });
     const first = await gw.http().get(flowPath(SOAP_ACCOUNT, DEMO_IDS.claim)).expect(200);
     await sleep(1_100);
-    await simulator.setFaults({ soap: { errorRate: 1 } });
+    await testbed.simulator.setFaults({ soap: { errorRate: 1 } });
     const failed = await gw.http().get(flowPath(SOAP_ACCOUNT, DEMO_IDS.claim)).expect(200);
     expect(failed.text).toBe(first.text);
     expect(failed.headers['cache-status']).toMatch(/; fwd=stale; fwd-status=502; detail=stale-if-error; ttl=-\d+$/);
-    await simulator.setFaults({ soap: { errorRate: 0, latencyMs: 2_000 } });
+    await testbed.simulator.setFaults({ soap: { errorRate: 0, latencyMs: 2_000 } });
     const slow = await gw.http().get(flowPath(SOAP_ACCOUNT, DEMO_IDS.claim)).expect(200);
     expect(slow.headers['cache-status']).toContain('fwd-status=504; detail=stale-if-error');
-    await simulator.reset();
+    await testbed.simulator.reset();
     const recovered = await gw.http().get(flowPath(SOAP_ACCOUNT, DEMO_IDS.claim)).expect(200);
     expect(recovered.headers['cache-status']).toContain('fwd=stale; fwd-status=200; stored');
   });
 
   it('fails as usual when upstream fails and nothing is cached', async () => {
     const gw = await gateway(cacheConfig());
-    await simulator.setFaults({ rest: { errorRate: 1 } });
+    await testbed.simulator.setFaults({ rest: { errorRate: 1 } });
     const response = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(502);
     expect(response.headers['cache-status']).toBe('interact-flow-gateway; fwd=miss');
   });
@@ -207,13 +187,13 @@ describe('cache shared by replicas through Redis', () => {
   it('makes 100 concurrent cold requests over two gateway instances cost one upstream call', async () => {
     const shared = redisCache();
     const [a, b] = [await gateway(shared), await gateway(shared)];
-    await simulator.setFaults({ rest: { latencyMs: 300 } });
+    await testbed.simulator.setFaults({ rest: { latencyMs: 300 } });
     const responses = await Promise.all(
       Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim))),
     );
     expect(responses.map((response) => response.status)).toEqual(Array(100).fill(200));
     expect(new Set(responses.map((response) => response.text)).size).toBe(1);
-    expect((await simulator.stats()).rest.requests).toBe(1);
+    expect((await testbed.simulator.stats()).rest.requests).toBe(1);
   });
 
   it('lets waiting replicas go ahead once a lock holder has given up', async () => {

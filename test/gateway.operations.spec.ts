@@ -1,38 +1,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GatewayAccount, GatewayConfig } from '../apps/gateway/src/config/gateway.config.js';
 import { LifecycleService } from '../apps/gateway/src/health/lifecycle.service.js';
-import { DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
-import {
-  REST_ACCOUNT,
-  SOAP_ACCOUNT,
-  defaultResilience,
-  demoAccounts,
-  startGateway,
-  type RunningGateway,
-} from './support/gateway.js';
+import { DEMO_IDS } from './support/simulator.js';
+import { REST_ACCOUNT, SOAP_ACCOUNT, defaultResilience, type RunningGateway } from './support/gateway.js';
 import { freePort, redisCache } from './support/redis.js';
+import { useTestbed } from './support/testbed.js';
 
-let simulator: RunningSimulator;
-const gateways: RunningGateway[] = [];
+const testbed = useTestbed();
 
-beforeAll(async () => {
-  simulator = await startSimulator();
-});
-afterAll(() => simulator.close());
-beforeEach(() => simulator.reset());
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
-});
-
-async function gateway(accounts: Partial<GatewayAccount> = {}, config: Partial<GatewayConfig> = {}, lines?: string[]) {
-  const started = await startGateway(
-    { accounts: demoAccounts(simulator, accounts), ...config, ...(lines && { logLevel: 'info' }) },
+const gateway = (accounts: Partial<GatewayAccount> = {}, config: Partial<GatewayConfig> = {}, lines?: string[]) =>
+  testbed.gateway(
+    { ...config, ...(lines && { logLevel: 'info' as const }) },
+    accounts,
     lines ? { logDestination: { write: (line: string) => void lines.push(line) } } : {},
   );
-  gateways.push(started);
-  return started;
-}
 
 const flowPath = (account: string, id: string) => `/v1/accounts/${account}/interactions/${id}/flow`;
 const fresh = (gw: RunningGateway, account: string, id: string) =>
@@ -65,23 +47,23 @@ describe('circuit breaker', () => {
         }),
       });
       await fresh(gw, account, DEMO_IDS.claim).expect(200); // loads the WSDL on SOAP
-      await simulator.setFaults({ [transport]: { errorRate: 1 } });
+      await testbed.simulator.setFaults({ [transport]: { errorRate: 1 } });
       const statuses: number[] = [];
       for (let i = 0; i < 12; i += 1) statuses.push((await fresh(gw, account, DEMO_IDS.claim)).status);
       expect(statuses).toContain(502);
       const open = await fresh(gw, account, DEMO_IDS.claim).expect(503);
       expect(open.body.type).toBe('/problems/upstream-unavailable');
       expect(Number(open.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-      const calls = (await simulator.stats())[transport].requests;
+      const calls = (await testbed.simulator.stats())[transport].requests;
       await fresh(gw, account, DEMO_IDS.claim).expect(503);
-      expect((await simulator.stats())[transport].requests).toBe(calls);
+      expect((await testbed.simulator.stats())[transport].requests).toBe(calls);
       const ready = await gw.http().get('/health/ready').expect(200);
       expect(ready.body.details.upstream.circuits[account]).toEqual({ transport, state: 'open' });
       expect(
         metricValue((await gw.http().get('/metrics')).text, 'interact_circuit_state', { account, transport }),
       ).toBe(1);
 
-      await simulator.reset();
+      await testbed.simulator.reset();
       await sleep(800);
       await fresh(gw, account, DEMO_IDS.claim).expect(200);
       expect((await gw.http().get('/health/ready')).body.details.upstream.circuits[account].state).toBe('closed');
@@ -100,7 +82,7 @@ describe('circuit breaker', () => {
       { cache: { ...redisCache(), staleWhileRevalidateMs: 0, staleIfErrorMs: 60_000 } },
     );
     const first = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
-    await simulator.setFaults({ rest: { errorRate: 1 } });
+    await testbed.simulator.setFaults({ rest: { errorRate: 1 } });
     for (let i = 0; i < 10; i += 1) await fresh(gw, REST_ACCOUNT, DEMO_IDS.callback);
     await fresh(gw, REST_ACCOUNT, DEMO_IDS.callback).expect(503);
     await sleep(600);
@@ -113,14 +95,14 @@ describe('circuit breaker', () => {
 describe('bulkhead', () => {
   it('rejects calls beyond its concurrency and queue with 503 and Retry-After', async () => {
     const gw = await gateway({ resilience: defaultResilience({ bulkheadMaxConcurrent: 1, bulkheadMaxQueue: 1 }) });
-    await simulator.setFaults({ rest: { latencyMs: 400 } });
+    await testbed.simulator.setFaults({ rest: { latencyMs: 400 } });
     const responses = await Promise.all(Array.from({ length: 5 }, () => fresh(gw, REST_ACCOUNT, DEMO_IDS.claim)));
     const statuses = responses.map((response) => response.status).sort();
     expect(statuses).toEqual([200, 200, 503, 503, 503]);
     const rejected = responses.find((response) => response.status === 503)!;
     expect(rejected.body.type).toBe('/problems/upstream-unavailable');
     expect(rejected.headers['retry-after']).toBe('1');
-    expect((await simulator.stats()).rest.requests).toBe(2);
+    expect((await testbed.simulator.stats()).rest.requests).toBe(2);
   });
 });
 

@@ -1,41 +1,21 @@
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GatewayConfig } from '../apps/gateway/src/config/gateway.config.js';
-import { DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
-import {
-  REST_ACCOUNT,
-  SOAP_ACCOUNT,
-  apiClient,
-  demoAccounts,
-  startGateway,
-  type RunningGateway,
-} from './support/gateway.js';
+import { DEMO_IDS } from './support/simulator.js';
+import { REST_ACCOUNT, SOAP_ACCOUNT, apiClient, type RunningGateway } from './support/gateway.js';
 import { redisCache } from './support/redis.js';
+import { useTestbed } from './support/testbed.js';
 
-let simulator: RunningSimulator;
-const gateways: RunningGateway[] = [];
+const testbed = useTestbed();
 
-beforeAll(async () => {
-  simulator = await startSimulator();
-});
-afterAll(() => simulator.close());
-beforeEach(() => simulator.reset());
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
-});
-
-async function gateway(config: Partial<GatewayConfig> = {}) {
-  const started = await startGateway({
-    accounts: demoAccounts(simulator),
+const gateway = (config: Partial<GatewayConfig> = {}) =>
+  testbed.gateway({
     clients: [
       apiClient('desk', 'desk-key', [REST_ACCOUNT]),
       apiClient('reports', 'reports-key', [REST_ACCOUNT, SOAP_ACCOUNT]),
     ],
     ...config,
   });
-  gateways.push(started);
-  return started;
-}
 
 const flowPath = (account: string, id = DEMO_IDS.claim) => `/v1/accounts/${account}/interactions/${id}/flow`;
 const as = (gw: RunningGateway, key?: string) => {
@@ -52,7 +32,7 @@ describe('client authentication', () => {
     expect(response.headers['www-authenticate']).toBe('Bearer realm="interact-flow-gateway"');
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({ type: '/problems/unauthorized', status: 401 });
-    expect((await simulator.stats()).total).toBe(0);
+    expect((await testbed.simulator.stats()).total).toBe(0);
   });
 
   it.each([
@@ -66,7 +46,7 @@ describe('client authentication', () => {
     const response = await as(gw, header).get(flowPath(REST_ACCOUNT)).expect(401);
     expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="interact-flow-gateway"/);
     expect(response.text).not.toContain(header.split(' ')[1] || 'never');
-    expect((await simulator.stats()).total).toBe(0);
+    expect((await testbed.simulator.stats()).total).toBe(0);
   });
 
   it('says when a key was given but is not valid', async () => {
@@ -84,7 +64,7 @@ describe('client authentication', () => {
       status: 403,
       detail: 'Client desk may not read this account.',
     });
-    expect((await simulator.stats()).soap.requests).toBe(0);
+    expect((await testbed.simulator.stats()).soap.requests).toBe(0);
     await as(gw, 'Bearer reports-key').get(flowPath(SOAP_ACCOUNT)).expect(200);
   });
 
