@@ -45,7 +45,7 @@ describe('the gateway process', () => {
     await agent.close();
   });
 
-  it('logs as JSON with request ids and never a secret, from callers or in upstream errors', async () => {
+  it('logs as JSON with request ids, and never shows a secret in logs, problems or metrics', async () => {
     const canaryApplicationKey = 'canary-application-key-7c6b5a';
     const canaryApiKey = 'canary-api-key-3e2d1c';
     await gateway.start(
@@ -74,7 +74,11 @@ describe('the gateway process', () => {
     expect(wrongKey.status).toBe(401);
     expect(await wrongKey.text()).not.toContain('canary-wrong-api-key-55aa');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const all = gateway.output.join('\n');
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(metrics).toContain(
+      'interact_upstream_requests_total{account="12345678",transport="rest",outcome="unauthorized"} 1',
+    );
+    const all = [...gateway.output, metrics].join('\n');
     for (const secret of [canaryApplicationKey, canaryApiKey, 'canary-wrong-api-key-55aa'])
       expect(all).not.toContain(secret);
     const lines = gateway.logLines();
