@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ValidationPipe, type LoggerService, type ValidationError } from '@nestjs/common';
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -11,6 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { buildOpenApiDocument, serveDocs } from './docs/openapi.js';
+import { securityHeaders } from './security-headers.js';
 import { RequestLogController, createLogger } from './logging/logger.js';
 import { PROBLEM_CONTENT_TYPE, problemBody } from './problems/problem.filter.js';
 import { ProblemException, type FieldError } from './problems/problem.js';
@@ -65,7 +65,9 @@ export async function createGatewayApp(
         );
     },
   });
+  const security = securityHeaders();
   adapter.getInstance().addHook('onRequest', async (request, reply) => {
+    reply.headers(security);
     reply.header(REQUEST_ID_HEADER, request.id);
     if (request.url.length > MAX_URL_LENGTH) {
       const body = problemBody(
@@ -83,21 +85,7 @@ export async function createGatewayApp(
     bufferLogs: true,
   });
   app.useLogger(options.logger ?? app.get(Logger));
-  await app.register(helmet, {
-    // Swagger UI styles itself inline and shows the validator badge as an image; nothing else is allowed.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-        // Internal deployments often serve plain http; upgrading would break Swagger UI's assets there.
-        upgradeInsecureRequests: null,
-      },
-    },
-  });
+
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.corsOrigins,

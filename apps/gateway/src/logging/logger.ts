@@ -29,7 +29,10 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       serializers: { err: pino.stdSerializers.err },
     },
-    destination,
+    // A synchronous write per line cost a sixth of a cache hit's CPU. Asynchronous writes coalesce
+    // the lines that pile up while one is in flight, yet a quiet gateway's lines go out at once;
+    // pino flushes what is left when the process exits.
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
 
