@@ -78,8 +78,6 @@ export async function createGatewayApp(
       );
       return reply.status(414).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
     }
-    // Middleware sees only the raw request; this is how the log middleware learns the id.
-    (request.raw as typeof request.raw & { id: string }).id = request.id;
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, logger), adapter, {
     bufferLogs: true,

@@ -20,6 +20,11 @@ export interface RedisStoreOptions {
   onError?: (error: Error) => void;
 }
 
+interface ScriptCommands {
+  countHit(key: string, windowMs: number): Promise<[number, number]>;
+  unlockIfOwner(key: string, token: string): Promise<number>;
+}
+
 const COUNT_HIT = `local hits = redis.call('incr', KEYS[1])
 if hits == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end
 return {hits, redis.call('pttl', KEYS[1])}`;
@@ -42,6 +47,8 @@ export class RedisStore implements CacheStore {
       commandTimeout: options.commandTimeoutMs,
       connectTimeout: Math.max(options.commandTimeoutMs, 1_000),
       retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), 2_000),
+      // Commands issued in the same tick by concurrent requests go out as one write.
+      enableAutoPipelining: true,
     };
     const { connection } = options;
     switch (connection.mode) {
@@ -60,6 +67,7 @@ export class RedisStore implements CacheStore {
       case 'cluster':
         this.client = new Cluster(connection.nodes, {
           enableOfflineQueue: false,
+          enableAutoPipelining: true,
           clusterRetryStrategy: common.retryStrategy,
           redisOptions: {
             ...common,
@@ -71,6 +79,9 @@ export class RedisStore implements CacheStore {
     }
     // Without a listener an 'error' event would crash the process.
     this.client.on('error', (error: Error) => options.onError?.(error));
+    // Scripts go by SHA after their first use, not as text on every call.
+    this.client.defineCommand('countHit', { numberOfKeys: 1, lua: COUNT_HIT });
+    this.client.defineCommand('unlockIfOwner', { numberOfKeys: 1, lua: UNLOCK_IF_OWNER });
   }
 
   get(key: string): Promise<Buffer | null> {
@@ -88,7 +99,7 @@ export class RedisStore implements CacheStore {
   }
 
   async unlock(key: string, token: string): Promise<void> {
-    await this.client.eval(UNLOCK_IF_OWNER, 1, lockKey(key), token);
+    await (this.client as unknown as ScriptCommands).unlockIfOwner(lockKey(key), token);
   }
 
   async isLocked(key: string): Promise<boolean> {
@@ -96,10 +107,10 @@ export class RedisStore implements CacheStore {
   }
 
   async countHit(key: string, windowMs: number): Promise<{ hits: number; resetInMs: number }> {
-    const [hits, resetInMs] = (await this.client.eval(COUNT_HIT, 1, key, Math.max(1, Math.ceil(windowMs)))) as [
-      number,
-      number,
-    ];
+    const [hits, resetInMs] = await (this.client as unknown as ScriptCommands).countHit(
+      key,
+      Math.max(1, Math.ceil(windowMs)),
+    );
     return { hits, resetInMs: Math.max(0, resetInMs) };
   }
 

@@ -159,6 +159,7 @@ export class FlowController {
   ): Promise<FastifyReply> {
     const flow = await this.flows.getFlow(accountId, lookup, {
       noCache: wantsNoCache(headers['cache-control'], headers.pragma),
+      requestId: reply.request.id,
     });
     return sendFlow(reply, flow, headers['if-none-match']);
   }

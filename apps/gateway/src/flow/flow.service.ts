@@ -30,12 +30,16 @@ export class FlowService {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  async getFlow(accountId: string, lookup: FlowLookup, options: { noCache: boolean }): Promise<FlowResponse> {
+  async getFlow(
+    accountId: string,
+    lookup: FlowLookup,
+    options: { noCache: boolean; requestId: string },
+  ): Promise<FlowResponse> {
     const configured = this.accounts.find(accountId);
     if (!configured) throw new ProblemException('account-not-found', `No Interact account ${accountId} is configured.`);
     const key = flowCacheKey(this.config.cache.keyPrefix, configured.account, lookup);
     const served = await this.cache.serve(key, configured.account, options.noCache, () =>
-      this.load(configured, lookup),
+      this.load(configured, lookup, options.requestId),
     );
     const { entry } = served;
     const cacheHeaders = {
@@ -53,7 +57,11 @@ export class FlowService {
     };
   }
 
-  private async load({ account, transport }: ConfiguredAccount, lookup: FlowLookup): Promise<Loaded> {
+  private async load(
+    { account, transport }: ConfiguredAccount,
+    lookup: FlowLookup,
+    requestId: string,
+  ): Promise<Loaded> {
     let pages;
     try {
       pages = await transport.fetchFlow(lookup);
@@ -66,7 +74,7 @@ export class FlowService {
             : `No history for ${describeLookup(lookup)} in the last 3 months. Retry with widerSearch=true to search the last 12 months.`,
         };
       }
-      throw this.problemFor(error, account.accountId, account.timeoutMs);
+      throw this.problemFor(error, account.accountId, account.timeoutMs, requestId);
     }
     const flow: Flow = {
       accountId: account.accountId,
@@ -77,7 +85,7 @@ export class FlowService {
     return { kind: 'flow', body: Buffer.from(JSON.stringify(flow)) };
   }
 
-  private problemFor(error: unknown, accountId: string, timeoutMs: number): unknown {
+  private problemFor(error: unknown, accountId: string, timeoutMs: number, requestId: string): unknown {
     if (error instanceof UpstreamUnavailableError) {
       return new ProblemException(
         'upstream-unavailable',
@@ -91,19 +99,22 @@ export class FlowService {
     if (!(error instanceof UpstreamError)) return error;
     switch (error.kind) {
       case 'unauthorized':
-        this.logger.error(`Interact rejected the credentials of account ${accountId}: ${error.message}`);
+        this.logger.error({
+          requestId,
+          msg: `Interact rejected the credentials of account ${accountId}: ${error.message}`,
+        });
         return new ProblemException(
           'upstream-unauthorized',
           `Interact rejected the credentials configured for account ${accountId}.`,
         );
       case 'timeout':
-        this.logger.warn(`Interact timed out for account ${accountId}: ${error.message}`);
+        this.logger.warn({ requestId, msg: `Interact timed out for account ${accountId}: ${error.message}` });
         return new ProblemException(
           'upstream-timeout',
           `Interact did not answer within ${timeoutMs} ms for account ${accountId}.`,
         );
       default:
-        this.logger.warn(`Interact failed for account ${accountId}: ${error.message}`);
+        this.logger.warn({ requestId, msg: `Interact failed for account ${accountId}: ${error.message}` });
         return new ProblemException('upstream-error', `Interact failed to answer for account ${accountId}.`);
     }
   }
