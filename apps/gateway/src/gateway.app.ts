@@ -12,7 +12,7 @@ import type { GatewayConfig } from './config/gateway.config.js';
 import { buildOpenApiDocument, serveDocs } from './docs/openapi.js';
 import { securityHeaders } from './security-headers.js';
 import { RequestLogController, createLogger } from './logging/logger.js';
-import { PROBLEM_CONTENT_TYPE, problemBody } from './problems/problem.filter.js';
+import { problemBody, sendProblem } from './problems/problem.filter.js';
 import { ProblemException, type FieldError } from './problems/problem.js';
 
 const REQUEST_ID_HEADER = 'x-request-id';
@@ -56,13 +56,11 @@ export async function createGatewayApp(
     routerOptions: { maxParamLength: 16_384 },
     frameworkErrors: (_error: Error, request: FastifyRequest, reply: FastifyReply) => {
       // Malformed URLs never reach Nest: answer them in the same problem format.
-      void reply
-        .status(400)
-        .header(REQUEST_ID_HEADER, request.id)
-        .header('content-type', PROBLEM_CONTENT_TYPE)
-        .send(
-          JSON.stringify(problemBody('bad-request', 'The request URL is not valid.', request, config.publicBaseUrl)),
-        );
+      void sendProblem(
+        reply.header(REQUEST_ID_HEADER, request.id),
+        400,
+        problemBody('bad-request', 'The request URL is not valid.', request, config.publicBaseUrl),
+      );
     },
   });
   const security = securityHeaders();
@@ -70,13 +68,16 @@ export async function createGatewayApp(
     reply.headers(security);
     reply.header(REQUEST_ID_HEADER, request.id);
     if (request.url.length > MAX_URL_LENGTH) {
-      const body = problemBody(
-        'uri-too-long',
-        `The request URL is longer than ${MAX_URL_LENGTH} characters.`,
-        { url: request.url.slice(0, 256), id: request.id },
-        config.publicBaseUrl,
+      return sendProblem(
+        reply,
+        414,
+        problemBody(
+          'uri-too-long',
+          `The request URL is longer than ${MAX_URL_LENGTH} characters.`,
+          { url: request.url.slice(0, 256), id: request.id },
+          config.publicBaseUrl,
+        ),
       );
-      return reply.status(414).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
     }
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, logger), adapter, {

@@ -30,6 +30,11 @@ export function problemBody(
   };
 }
 
+/** The one way a problem goes on the wire, from Nest's filter and from Fastify's own hooks alike. */
+export function sendProblem(reply: FastifyReply, status: number, problem: Problem): FastifyReply {
+  return reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}
+
 /**
  * Renders every error as application/problem+json. Only ProblemException details reach the
  * caller; anything else becomes a generic problem so that no stack trace or upstream body leaks.
@@ -46,10 +51,7 @@ export class ProblemFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const { slug, detail, extensions, status } = this.describe(exception, request);
     if (exception instanceof ProblemException) void reply.headers(exception.headers);
-    void reply
-      .status(status)
-      .header('content-type', PROBLEM_CONTENT_TYPE)
-      .send(JSON.stringify(problemBody(slug, detail, request, this.config.publicBaseUrl, extensions)));
+    void sendProblem(reply, status, problemBody(slug, detail, request, this.config.publicBaseUrl, extensions));
   }
 
   private describe(exception: unknown, request: FastifyRequest) {

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import { notFoundSentence, type InteractPage, type LookupKind } from '@app/interact';
-import { CredentialsService } from '../credentials/credentials.service.js';
+import { CredentialsService, header } from '../credentials/credentials.service.js';
 import { FaultInjectionService } from '../faults/fault-injection.service.js';
 import type { HostilePayload } from '../faults/hostile-payloads.js';
 import type { SimulatorTransport } from '../simulator.config.js';
@@ -36,7 +36,7 @@ export class FullFlowService {
   ) {}
 
   async answer(query: FullFlowQuery): Promise<FullFlowAnswer> {
-    const { fail, hostile } = await this.faults.admit(query.transport, headerText(query.headers.traceparent));
+    const { fail, hostile } = await this.faults.admit(query.transport, header(query.headers, 'traceparent'));
     const credentials = this.credentials.check(query.headers, query.accountId);
     if (!credentials.ok) return { outcome: 'unauthorized', reason: credentials.reason };
     if (hostile !== 'none') return { outcome: 'hostile', payload: hostile, pages: this.realPages() };
@@ -62,8 +62,4 @@ export class FullFlowService {
   json(history: SeededHistory, pages: InteractPage[]): string {
     return this.histories.json(history, pages);
   }
-}
-
-function headerText(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
