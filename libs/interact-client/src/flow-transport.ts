@@ -1,4 +1,4 @@
-import type { InteractPage, LookupKind } from '@app/interact';
+import type { LookupKind } from '@app/interact';
 import type { UpstreamTransportKind } from './upstream-account.js';
 
 export interface FlowLookup {
@@ -8,11 +8,28 @@ export interface FlowLookup {
 }
 
 /**
- * Interact's "Get Full Interaction Flow" for one account, whatever the wire. Resolves with the
- * pages (none for a found-but-empty history) or rejects with an UpstreamError.
+ * An answer of Interact that may hold a history, its body unread. Reading it is left to the
+ * caller (see readUpstreamAnswer) so that it can happen off the event loop: a 5,000-page history
+ * is megabytes of XML.
+ */
+export type UpstreamAnswer =
+  | { transport: 'rest'; body: Uint8Array }
+  | {
+      transport: 'soap';
+      /** 200 for an answer, 500 for a fault. */
+      status: number;
+      /** The element the called operation answers with. */
+      responseElement: string;
+      body: Uint8Array;
+    };
+
+/**
+ * Interact's "Get Full Interaction Flow" for one account, whatever the wire. Resolves with an
+ * answer to read, or rejects with an UpstreamError for what the status line alone settles
+ * (not found over REST, rejected credentials, errors, timeouts, oversize bodies).
  */
 export interface FlowTransport {
   readonly kind: UpstreamTransportKind;
-  fetchFlow(lookup: FlowLookup): Promise<InteractPage[]>;
+  fetchAnswer(lookup: FlowLookup): Promise<UpstreamAnswer>;
   close(): Promise<void>;
 }

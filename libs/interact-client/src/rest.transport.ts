@@ -1,23 +1,9 @@
 import { Pool } from 'undici';
-import {
-  CREDENTIAL_HEADERS,
-  EMPTY_HISTORY_BODY,
-  NOT_FOUND_SENTENCE,
-  restFullFlowPath,
-  type InteractPage,
-} from '@app/interact';
-import type { FlowLookup, FlowTransport } from './flow-transport.js';
-import { readInteractPages } from './page.reader.js';
+import { CREDENTIAL_HEADERS, restFullFlowPath } from '@app/interact';
+import type { FlowLookup, FlowTransport, UpstreamAnswer } from './flow-transport.js';
+import { restStatusFailure } from './rest.payload.js';
 import type { UpstreamAccount } from './upstream-account.js';
-import {
-  PayloadError,
-  UpstreamFailedError,
-  UpstreamNotFoundError,
-  UpstreamTimeoutError,
-  UpstreamUnauthorizedError,
-  networkFailure,
-  statusFailure,
-} from './upstream.errors.js';
+import { UpstreamFailedError, UpstreamTimeoutError, networkFailure } from './upstream.errors.js';
 
 /** REST "Get Full Interaction Flow" over one keep-alive connection pool per account. */
 export class RestFlowTransport implements FlowTransport {
@@ -35,7 +21,7 @@ export class RestFlowTransport implements FlowTransport {
     });
   }
 
-  async fetchFlow(lookup: FlowLookup): Promise<InteractPage[]> {
+  async fetchAnswer(lookup: FlowLookup): Promise<UpstreamAnswer> {
     const { account } = this;
     const path =
       this.pathPrefix +
@@ -43,7 +29,7 @@ export class RestFlowTransport implements FlowTransport {
       (lookup.widerSearch ? '?widerSearch=true' : '');
     const signal = AbortSignal.timeout(account.timeoutMs);
     let status: number;
-    let body: string;
+    let body: Uint8Array;
     try {
       const response = await this.pool.request({
         method: 'GET',
@@ -64,7 +50,8 @@ export class RestFlowTransport implements FlowTransport {
       // The client's own error may quote the request, headers included: keep only its code.
       throw networkFailure((error as { code?: string }).code);
     }
-    return parseRestFullFlow(status, body);
+    if (status !== 200) throw restStatusFailure(status, Buffer.from(body).toString('utf8'));
+    return { transport: 'rest', body };
   }
 
   close(): Promise<void> {
@@ -76,7 +63,7 @@ async function readCapped(
   body: AsyncIterable<Buffer> & { destroy(): void },
   declaredLength: unknown,
   maxBytes: number,
-): Promise<string> {
+): Promise<Uint8Array> {
   // A body announced as too large is refused before any of it is read.
   if (Number(declaredLength) > maxBytes) {
     body.destroy();
@@ -92,27 +79,12 @@ async function readCapped(
     }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** The one place a REST answer is interpreted. */
-export function parseRestFullFlow(status: number, body: string): InteractPage[] {
-  if (status === 200) {
-    // Uniphore documents an empty body as "EMPTY"; real hosts send either.
-    const trimmed = body.trim();
-    if (trimmed === '' || trimmed === EMPTY_HISTORY_BODY) return [];
-    let json: unknown;
-    try {
-      json = JSON.parse(trimmed);
-    } catch {
-      throw new PayloadError('upstream payload is not JSON');
-    }
-    if (!Array.isArray(json)) throw new PayloadError('upstream payload is not a list of pages');
-    return readInteractPages(json);
+  // A body of its own, never a slice of Node's shared pool, so that it can be moved to a worker.
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
   }
-  // Uniphore's tables show the sentence in quotes; hosts differ on whether they send them.
-  if (status === 404 && NOT_FOUND_SENTENCE.test(body.trim().replace(/^"(.*)"$/s, '$1')))
-    throw new UpstreamNotFoundError('history not found');
-  if (status === 401) throw new UpstreamUnauthorizedError('upstream answered 401');
-  throw statusFailure(status);
+  return bytes;
 }

@@ -1,31 +1,36 @@
 import * as soap from 'soap';
-import sax from 'sax';
-import {
-  CREDENTIAL_HEADERS,
-  EMPTY_HISTORY_BODY,
-  NOT_FOUND_SENTENCE,
-  SOAP_AGENT_NAMESPACE,
-  SOAP_NOT_FOUND_ELEMENT,
-  SOAP_OPERATIONS,
-  UNAUTHORIZED_CODE,
-  type InteractPage,
-} from '@app/interact';
-import type { FlowLookup, FlowTransport } from './flow-transport.js';
-import { readInteractPages } from './page.reader.js';
+import { CREDENTIAL_HEADERS, SOAP_OPERATIONS } from '@app/interact';
+import type { FlowLookup, FlowTransport, UpstreamAnswer } from './flow-transport.js';
 import type { UpstreamAccount } from './upstream-account.js';
 import {
   PayloadError,
   UpstreamError,
   UpstreamFailedError,
-  UpstreamNotFoundError,
   UpstreamTimeoutError,
   UpstreamUnauthorizedError,
   networkFailure,
   statusFailure,
 } from './upstream.errors.js';
 
-type SoapOperation = (args: object, options: object, headers: object) => Promise<[unknown, string]>;
+type SoapOperation = (args: object, options: object, headers: object) => Promise<unknown>;
 type SoapCallback = (error: unknown, response?: unknown, body?: unknown) => unknown;
+
+/** Marks the options of an operation call, as opposed to the fetching of the WSDL and its imports. */
+const CALL = Symbol('interact operation call');
+
+/**
+ * An operation's answer, handed back unread. The soap package parses whatever reaches its success
+ * path on the event loop with sax-js, about a megabyte a second; the error path is the one way
+ * past it, and the caller reads the body itself, off the event loop if it is large.
+ */
+class UnreadAnswer extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Uint8Array,
+  ) {
+    super('unread SOAP answer');
+  }
+}
 
 /** SOAP 1.1 forbids a DOCTYPE in a message; sax takes exactly these characters, in any case, for one. */
 const DOCTYPE = /<!DOCTYPE/i;
@@ -36,12 +41,12 @@ const overCap = (error: unknown) =>
   /^maxContentLength size of \d+ exceeded$/.test((error as { message?: string }).message ?? '');
 
 /**
- * The one HTTP client the soap package gets, for the WSDL, its imports and every call. Bodies that
- * declare a DOCTYPE are refused before any of the package's sax parsers sees them, so nothing in
- * one is ever read, let alone expanded. The rest reach the parsers verbatim: the package's own
- * clean-up cuts the envelope out with a regular expression that backtracks quadratically (80 kB of
- * "<" hold the event loop for seconds, a megabyte for minutes) and, by deleting a comment, could
- * join "<!" and "DOCTYPE" after the check.
+ * The one HTTP client the soap package gets, for the WSDL, its imports and every call. A call's
+ * answer never reaches the package's parsers (see UnreadAnswer). A WSDL or schema that declares a
+ * DOCTYPE is refused before they see it, so nothing in one is ever read, let alone expanded; the
+ * rest reach them verbatim: the package's own clean-up cuts the envelope out with a regular
+ * expression that backtracks quadratically (80 kB of "<" hold the event loop for seconds, a
+ * megabyte for minutes) and, by deleting a comment, could join "<!" and "DOCTYPE" after the check.
  */
 class GuardedHttpClient extends soap.HttpClient {
   override handleResponse(_request: unknown, _response: unknown, body: unknown): unknown {
@@ -58,6 +63,10 @@ class GuardedHttpClient extends soap.HttpClient {
     const guarded: SoapCallback = (error, response, body) => {
       if (overCap(error)) {
         return callback(new UpstreamFailedError(`response larger than ${options?.maxContentLength} bytes`));
+      }
+      if (!error && options && CALL in options) {
+        const { status } = response as { status: number };
+        return callback(new UnreadAnswer(status, body as Uint8Array));
       }
       if (!error && typeof body === 'string' && DOCTYPE.test(body)) {
         return callback(new PayloadError('upstream XML carries a DOCTYPE'));
@@ -97,7 +106,7 @@ export class SoapFlowTransport implements FlowTransport {
 
   constructor(private readonly account: UpstreamAccount) {}
 
-  async fetchFlow(lookup: FlowLookup): Promise<InteractPage[]> {
+  async fetchAnswer(lookup: FlowLookup): Promise<UpstreamAnswer> {
     const { account } = this;
     const operation = SOAP_OPERATIONS[lookup.kind];
     const client = await this.loadClient();
@@ -105,23 +114,38 @@ export class SoapFlowTransport implements FlowTransport {
     const args = { [operation.field]: lookup.value, ...(lookup.widerSearch ? { widerSearch: true } : {}) };
     // axios's timeout only bounds silences; the signal bounds the whole call, a slow drip included.
     const signal = AbortSignal.timeout(account.timeoutMs);
-    let result: unknown;
+    let answer: UnreadAnswer;
     try {
-      [result] = await call.call(
+      await call.call(
         client,
         args,
-        { timeout: account.timeoutMs, signal, maxContentLength: account.maxResponseBytes, maxRedirects: 0 },
+        {
+          timeout: account.timeoutMs,
+          signal,
+          maxContentLength: account.maxResponseBytes,
+          maxRedirects: 0,
+          responseType: 'arraybuffer',
+          [CALL]: true,
+        },
         {
           [CREDENTIAL_HEADERS.tenantId]: account.tenantId,
           [CREDENTIAL_HEADERS.applicationKey]: account.applicationKey,
           [CREDENTIAL_HEADERS.environmentName]: account.environmentName,
         },
       );
+      throw new PayloadError('the soap package read an answer it should have handed back');
     } catch (error) {
       if (signal.aborted) throw new UpstreamTimeoutError(`no answer within ${account.timeoutMs} ms`);
-      throw classifySoapFailure(error, account.timeoutMs);
+      if (!(error instanceof UnreadAnswer)) throw callFailure(error, account.timeoutMs);
+      answer = error;
     }
-    return readSoapResult(result);
+    const { status, body } = answer;
+    // A fault comes with 500; a gateway in between may answer 502, 503 or 504, which are worth a retry.
+    if (status === 200 || status === 500) {
+      return { transport: 'soap', status, responseElement: SOAP_OPERATIONS[lookup.kind].response, body };
+    }
+    if (status === 401) throw new UpstreamUnauthorizedError('upstream answered 401');
+    throw statusFailure(status);
   }
 
   async close(): Promise<void> {}
@@ -168,96 +192,11 @@ export class SoapFlowTransport implements FlowTransport {
   }
 }
 
-/** SOAP 1.1's fault codes, with any prefix and any dotted refinement, which is left out. */
-const SOAP_FAULT_CODE = /^(?:[\w.-]+:)?(VersionMismatch|MustUnderstand|Client|Server)(?:\.|$)/;
-
-interface SoapClientFailure {
-  code?: string;
-  response?: { status?: number };
-  body?: unknown;
-  root?: { Envelope?: { Body?: { Fault?: { faultcode?: unknown } } } };
-}
-
-/**
- * The soap client rejects for faults, HTTP errors, network errors and bodies it cannot map to the
- * operation, which is how Interact's "not found" (another operation's success body) arrives.
- */
-function classifySoapFailure(error: unknown, timeoutMs: number): UpstreamError {
+/** The HTTP client's own errors carry a code, and never anything else worth keeping: they quote the request. */
+function callFailure(error: unknown, timeoutMs: number): UpstreamError {
   if (error instanceof UpstreamError) return error;
-  const failure = (error ?? {}) as SoapClientFailure;
-  if (failure.code === 'ECONNABORTED' || failure.code === 'ETIMEDOUT') {
+  const code = (error as { code?: string } | undefined)?.code;
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT')
     return new UpstreamTimeoutError(`no answer within ${timeoutMs} ms`);
-  }
-  const faultCode = failure.root?.Envelope?.Body?.Fault?.faultcode;
-  if (faultCode !== undefined) {
-    // Interact's code is no QName; accept it with or without a prefix all the same.
-    const code = String(faultCode);
-    if (code === UNAUTHORIZED_CODE || code.endsWith(`:${UNAUTHORIZED_CODE}`)) {
-      return new UpstreamUnauthorizedError('upstream fault 0x7000000');
-    }
-    // The code is upstream's text, and a host may echo the request into it: name only SOAP's own codes.
-    const known = SOAP_FAULT_CODE.exec(code)?.[1];
-    return new UpstreamFailedError(known ? `upstream fault ${known}` : 'upstream fault with an unknown code');
-  }
-  // The HTTP client's own errors carry a code, and at most the status of an answer it could not read to the end.
-  if (failure.code !== undefined) return networkFailure(failure.code);
-  const status = failure.response?.status;
-  if (status === 200 && typeof failure.body === 'string') {
-    return isNotFoundEnvelope(failure.body)
-      ? new UpstreamNotFoundError('history not found')
-      : new PayloadError('upstream SOAP body cannot be parsed');
-  }
-  if (status === 401) return new UpstreamUnauthorizedError('upstream answered 401');
-  if (status !== undefined) return statusFailure(status);
-  return networkFailure(undefined);
-}
-
-/** True for a body whose element is Interact's GetInteractionUniqueIdResponse holding the not-found sentence. */
-function isNotFoundEnvelope(xml: string): boolean {
-  const parser = sax.parser(true, { xmlns: true });
-  const path: string[] = [];
-  let sentence = '';
-  let found = false;
-  parser.onopentag = (node) => {
-    const tag = node as sax.QualifiedTag;
-    path.push(`${tag.uri}|${tag.local}`);
-  };
-  parser.onclosetag = () => {
-    path.pop();
-  };
-  parser.ontext = (text) => {
-    const [element, parent] = [path.at(-1), path.at(-2)];
-    if (
-      element === `${SOAP_AGENT_NAMESPACE}|uniqueId` &&
-      parent === `${SOAP_AGENT_NAMESPACE}|${SOAP_NOT_FOUND_ELEMENT}`
-    ) {
-      sentence += text;
-      found = true;
-    }
-  };
-  // Left alone, sax reports every error and reads on: a megabyte of garbage would hold the event loop for a second.
-  parser.onerror = (error) => {
-    throw error;
-  };
-  try {
-    parser.write(xml).close();
-  } catch {
-    return false;
-  }
-  return found && NOT_FOUND_SENTENCE.test(sentence.trim());
-}
-
-/** The one place a SOAP success is interpreted: EMPTY, or repeated page elements. */
-function readSoapResult(result: unknown): InteractPage[] {
-  if (typeof result === 'string') {
-    if (result.trim() === EMPTY_HISTORY_BODY || result.trim() === '') return [];
-    throw new PayloadError('upstream SOAP response holds unexpected text');
-  }
-  if (typeof result !== 'object' || result === null) throw new PayloadError('upstream SOAP response is missing');
-  const response = result as { page?: unknown; $value?: unknown };
-  if (response.page === undefined) {
-    if (response.$value === undefined || String(response.$value).trim() === EMPTY_HISTORY_BODY) return [];
-    throw new PayloadError('upstream SOAP response holds unexpected text');
-  }
-  return readInteractPages(response.page);
+  return networkFailure(code);
 }

@@ -57,3 +57,31 @@ export class UpstreamTimeoutError extends UpstreamError {
 
 /** The payload did not have the shape of Interact's page model. */
 export class PayloadError extends UpstreamFailedError {}
+
+/** An UpstreamError as plain data, which a worker thread's messages can carry where classes cannot. */
+export interface UpstreamErrorData {
+  kind: UpstreamError['kind'];
+  message: string;
+  retryable: boolean;
+}
+
+export function toUpstreamErrorData(error: UpstreamError): UpstreamErrorData {
+  return {
+    kind: error.kind,
+    message: error.message,
+    retryable: error instanceof UpstreamFailedError && error.retryable,
+  };
+}
+
+export function fromUpstreamErrorData({ kind, message, retryable }: UpstreamErrorData): UpstreamError {
+  switch (kind) {
+    case 'not-found':
+      return new UpstreamNotFoundError(message);
+    case 'unauthorized':
+      return new UpstreamUnauthorizedError(message);
+    case 'timeout':
+      return new UpstreamTimeoutError(message);
+    case 'failed':
+      return new UpstreamFailedError(message, retryable);
+  }
+}

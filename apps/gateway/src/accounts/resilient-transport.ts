@@ -16,13 +16,13 @@ import {
   type CircuitBreakerPolicy,
   type IPolicy,
 } from 'cockatiel';
-import type { InteractPage } from '@app/interact';
 import {
   UpstreamError,
   UpstreamFailedError,
   UpstreamTimeoutError,
   type FlowLookup,
   type FlowTransport,
+  type UpstreamAnswer,
 } from '@app/interact-client';
 import type { GatewayAccount } from '../config/gateway.config.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
@@ -63,8 +63,10 @@ function outcomeOf(error: unknown): string {
 /**
  * One account's transport behind its bulkhead, circuit breaker, overall deadline and retries, in
  * that order: the bulkhead bounds everything, the breaker counts a call once whatever its retries.
+ * Reading the answer is part of the call, so that a body that is not a history, a SOAP fault or
+ * SOAP's "not found" counts in the breaker and the metrics as what it is.
  */
-export class ResilientTransport implements FlowTransport {
+export class ResilientTransport {
   readonly kind: FlowTransport['kind'];
   private readonly breaker: CircuitBreakerPolicy;
   private readonly policy: IPolicy;
@@ -110,9 +112,9 @@ export class ResilientTransport implements FlowTransport {
     return STATE_NAMES[this.breaker.state];
   }
 
-  async fetchFlow(lookup: FlowLookup): Promise<InteractPage[]> {
+  async call<T>(lookup: FlowLookup, read: (answer: UpstreamAnswer) => Promise<T>): Promise<T> {
     try {
-      return await this.policy.execute(() => this.attempt(lookup));
+      return await this.policy.execute(() => this.attempt(lookup, read));
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         const reopensIn = this.openedAt + this.account.resilience.breakerHalfOpenAfterMs - Date.now();
@@ -130,12 +132,12 @@ export class ResilientTransport implements FlowTransport {
     return this.inner.close();
   }
 
-  private async attempt(lookup: FlowLookup): Promise<InteractPage[]> {
+  private async attempt<T>(lookup: FlowLookup, read: (answer: UpstreamAnswer) => Promise<T>): Promise<T> {
     const labels = { account: this.account.accountId, transport: this.inner.kind };
     const started = performance.now();
     let outcome = 'success';
     try {
-      return await this.inner.fetchFlow(lookup);
+      return await read(await this.inner.fetchAnswer(lookup));
     } catch (error) {
       outcome = outcomeOf(error);
       throw error;

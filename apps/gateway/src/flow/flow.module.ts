@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module.js';
 import { CacheModule } from '../cache/cache.module.js';
 import { FlowController } from './flow.controller.js';
+import { FlowRenderer } from './flow.renderer.js';
 import { FlowService } from './flow.service.js';
 
 @Module({
   imports: [AccountsModule, CacheModule],
   controllers: [FlowController],
-  providers: [FlowService],
+  providers: [FlowService, FlowRenderer],
 })
 export class FlowModule {}

@@ -5,8 +5,7 @@ import { UpstreamUnavailableError } from '../accounts/resilient-transport.js';
 import { FlowCacheService, flowCacheKey, type CacheResult, type Loaded } from '../cache/flow-cache.service.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
 import { ProblemException } from '../problems/problem.js';
-import type { Flow } from './flow.model.js';
-import { normalizePages } from './flow.normalizer.js';
+import { FlowRenderer } from './flow.renderer.js';
 
 /** A flow ready to send: its JSON bytes as stored, so a cache hit is written without re-serializing. */
 export interface FlowResponse {
@@ -27,6 +26,7 @@ export class FlowService {
   constructor(
     private readonly accounts: AccountsService,
     private readonly cache: FlowCacheService,
+    private readonly renderer: FlowRenderer,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
@@ -62,9 +62,14 @@ export class FlowService {
     lookup: FlowLookup,
     requestId: string,
   ): Promise<Loaded> {
-    let pages;
+    const frame = {
+      accountId: account.accountId,
+      interactionId: lookup.kind === 'interactionId' ? lookup.value : null,
+      lookup: { by: lookup.kind, value: lookup.value, widerSearch: lookup.widerSearch },
+    };
     try {
-      pages = await transport.fetchFlow(lookup);
+      const body = await transport.call(lookup, (answer) => this.renderer.render(answer, frame));
+      return { kind: 'flow', body };
     } catch (error) {
       if (error instanceof UpstreamError && error.kind === 'not-found') {
         return {
@@ -76,13 +81,6 @@ export class FlowService {
       }
       throw this.problemFor(error, account.accountId, account.timeoutMs, requestId);
     }
-    const flow: Flow = {
-      accountId: account.accountId,
-      interactionId: lookup.kind === 'interactionId' ? lookup.value : null,
-      lookup: { by: lookup.kind, value: lookup.value, widerSearch: lookup.widerSearch },
-      pages: normalizePages(pages),
-    };
-    return { kind: 'flow', body: Buffer.from(JSON.stringify(flow)) };
   }
 
   private problemFor(error: unknown, accountId: string, timeoutMs: number, requestId: string): unknown {

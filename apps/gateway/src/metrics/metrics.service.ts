@@ -27,7 +27,7 @@ export class MetricsService {
 
   readonly upstreamRequestDuration = new Histogram({
     name: 'interact_upstream_request_duration_seconds',
-    help: 'Duration of calls made to Interact, each attempt measured, by outcome.',
+    help: 'Duration of calls made to Interact, each attempt measured, reading its answer included, by outcome.',
     labelNames: ['account', 'transport', 'outcome'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],

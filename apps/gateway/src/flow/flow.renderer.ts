@@ -1,0 +1,46 @@
+import { availableParallelism } from 'node:os';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Piscina } from 'piscina';
+import { fromUpstreamErrorData, type UpstreamAnswer } from '@app/interact-client';
+import { renderFlow, type FlowFrame } from './flow.render.js';
+import type { RenderResult, RenderTask } from './flow.worker.js';
+
+/**
+ * Answers up to this size are rendered on the event loop: about a millisecond of work, less than
+ * the round trip to a worker. Larger ones would hold every other request for as long as they take
+ * (a 5,000-page SOAP history, 7 MB of XML, takes a few hundred milliseconds).
+ */
+const INLINE_MAX_BYTES = 64 * 1024;
+
+// Under Vitest this module runs from its TypeScript source, and so must its worker.
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER = new URL(FROM_SOURCE ? './flow.worker.ts' : './flow.worker.js', import.meta.url);
+
+const ownsItsBuffer = (bytes: Uint8Array) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+
+/** Turns upstream answers into flow bytes, the large ones on a pool of worker threads. */
+@Injectable()
+export class FlowRenderer implements OnModuleDestroy {
+  private readonly pool = new Piscina<RenderTask, RenderResult>({
+    filename: WORKER.href,
+    execArgv: FROM_SOURCE ? ['--import', 'tsx'] : [],
+    // The event loop keeps a core to itself.
+    maxThreads: Math.max(1, availableParallelism() - 1),
+    minThreads: 1,
+  });
+
+  async render(answer: UpstreamAnswer, frame: FlowFrame): Promise<Buffer> {
+    if (answer.body.byteLength <= INLINE_MAX_BYTES) return toBuffer(renderFlow(answer, frame));
+    // A body with a buffer of its own is moved to the worker; a slice of a shared one must be copied.
+    const transferList = ownsItsBuffer(answer.body) ? [answer.body.buffer as ArrayBuffer] : [];
+    const result = await this.pool.run({ answer, frame }, { transferList });
+    if (result instanceof Uint8Array) return toBuffer(result);
+    throw fromUpstreamErrorData(result.failure);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+const toBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -1,0 +1,33 @@
+import { EMPTY_HISTORY_BODY, NOT_FOUND_SENTENCE, type InteractPage } from '@app/interact';
+import { readInteractPages } from './page.reader.js';
+import {
+  PayloadError,
+  UpstreamNotFoundError,
+  UpstreamUnauthorizedError,
+  statusFailure,
+  type UpstreamError,
+} from './upstream.errors.js';
+
+/** What any REST status but 200 means; its body is short text, if anything. */
+export function restStatusFailure(status: number, body: string): UpstreamError {
+  // Uniphore's tables show the sentence in quotes; hosts differ on whether they send them.
+  if (status === 404 && NOT_FOUND_SENTENCE.test(body.trim().replace(/^"(.*)"$/s, '$1')))
+    return new UpstreamNotFoundError('history not found');
+  if (status === 401) return new UpstreamUnauthorizedError('upstream answered 401');
+  return statusFailure(status);
+}
+
+/** The one place a REST 200 body is interpreted: EMPTY, or a JSON list of pages. */
+export function readRestPayload(body: Uint8Array): InteractPage[] {
+  // Uniphore documents an empty body as "EMPTY"; real hosts send either.
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8').trim();
+  if (text === '' || text === EMPTY_HISTORY_BODY) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new PayloadError('upstream payload is not JSON');
+  }
+  if (!Array.isArray(json)) throw new PayloadError('upstream payload is not a list of pages');
+  return readInteractPages(json);
+}

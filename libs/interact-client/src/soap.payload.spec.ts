@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { SOAP_AGENT_NAMESPACE, SOAP_NAMESPACE, SOAP_NOT_FOUND_ELEMENT } from '@app/interact';
+import { readSoapPayload } from './soap.payload.js';
+import {
+  PayloadError,
+  UpstreamFailedError,
+  UpstreamNotFoundError,
+  UpstreamUnauthorizedError,
+  type UpstreamError,
+} from './upstream.errors.js';
+
+const RESPONSE = 'GetInteractionFullFlowByUUIDResponse';
+const ENVELOPE = 'http://schemas.xmlsoap.org/soap/envelope/';
+
+const envelope = (body: string, header = '') =>
+  `<e:Envelope xmlns:e="${ENVELOPE}">${header}<e:Body>${body}</e:Body></e:Envelope>`;
+const response = (content: string) => `<r:${RESPONSE} xmlns:r="${SOAP_NAMESPACE}">${content}</r:${RESPONSE}>`;
+const page = (title: string, extra = '') =>
+  '<page><timestamp>1795379251099</timestamp><language>en-US</language><pageNavigation>' +
+  `<navigationTitle>${title}</navigationTitle><pageReferenceName>p</pageReferenceName>` +
+  '<navigationLeft><buttonState>enabled</buttonState><buttonVisible>false</buttonVisible><buttonLabel/><buttonAction/></navigationLeft>' +
+  '<navigationRight><buttonState>enabled</buttonState><buttonVisible>true</buttonVisible><buttonLabel>Next</buttonLabel><buttonAction>next</buttonAction></navigationRight>' +
+  `</pageNavigation><pageContent><contentHeader><id>1</id><innerHtml>&lt;p&gt;Hi&lt;/p&gt;</innerHtml></contentHeader>${extra}</pageContent></page>`;
+const fault = (code: string) =>
+  `<e:Fault xmlns:e="${ENVELOPE}"><faultcode>${code}</faultcode><faultstring>no</faultstring></e:Fault>`;
+
+const read = (xml: string, status = 200) => readSoapPayload(status, RESPONSE, new TextEncoder().encode(xml));
+const failure = (xml: string, status = 200): UpstreamError => {
+  try {
+    read(xml, status);
+  } catch (error) {
+    return error as UpstreamError;
+  }
+  throw new Error('expected the answer to be refused');
+};
+
+describe('readSoapPayload', () => {
+  it('reads one page and repeated pages, whatever the prefixes', () => {
+    expect(read(envelope(response(page('One'))))).toHaveLength(1);
+    const pages = read(envelope(response(page('One') + page('Two')), '<e:Header><x:y xmlns:x="urn:x"/></e:Header>'));
+    expect(pages.map((p) => p.pageNavigation.navigationTitle)).toEqual(['One', 'Two']);
+    expect(pages[0].pageContent.contentHeader.innerHtml).toBe('<p>Hi</p>');
+    expect(pages[0].pageNavigation.navigationLeft.buttonLabel).toBe('');
+  });
+
+  it('keeps CDATA and white space of texts as sent, and skips a byte order mark', () => {
+    const [first] = read(`\ufeff${envelope(response(page('<![CDATA[ a < b ]]>')))}`);
+    expect(first.pageNavigation.navigationTitle).toBe(' a < b ');
+  });
+
+  it('reads EMPTY and an empty response as no pages', () => {
+    expect(read(envelope(response('EMPTY')))).toEqual([]);
+    expect(read(envelope(response(' ')))).toEqual([]);
+  });
+
+  it('never lets an element name reach a prototype', () => {
+    const pages = read(envelope(response(page('One', '<__proto__><polluted>yes</polluted></__proto__>'))));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(pages).toHaveLength(1);
+  });
+
+  it('tells a fault 0x7000000, with or without a prefix, from other faults', () => {
+    expect(failure(envelope(fault('0x7000000')), 500)).toBeInstanceOf(UpstreamUnauthorizedError);
+    expect(failure(envelope(fault('ns:0x7000000')), 500)).toBeInstanceOf(UpstreamUnauthorizedError);
+    const server = failure(envelope(fault('soap:Server.Busy')), 500);
+    expect(server).toBeInstanceOf(UpstreamFailedError);
+    expect(server.message).toBe('upstream fault Server');
+    expect(failure(envelope(fault('echo &lt;of the request&gt;')), 500).message).toBe(
+      'upstream fault with an unknown code',
+    );
+  });
+
+  it('reads the not-found sentence in the other operation’s body as not found, and nothing else', () => {
+    const notFound = (text: string) =>
+      envelope(
+        `<a:${SOAP_NOT_FOUND_ELEMENT} xmlns:a="${SOAP_AGENT_NAMESPACE}"><a:uniqueId>${text}</a:uniqueId></a:${SOAP_NOT_FOUND_ELEMENT}>`,
+      );
+    expect(failure(notFound('history for UUID 1 was not found'))).toBeInstanceOf(UpstreamNotFoundError);
+    expect(failure(notFound('4c221517'))).toBeInstanceOf(PayloadError);
+  });
+
+  it('refuses what is not the answer of the operation called', () => {
+    expect(failure(envelope(`<r:OtherResponse xmlns:r="${SOAP_NAMESPACE}"/>`))).toBeInstanceOf(PayloadError);
+    expect(failure(envelope(`<${RESPONSE}>EMPTY</${RESPONSE}>`))).toBeInstanceOf(PayloadError);
+    expect(failure('<Envelope><Body/></Envelope>').message).toBe('upstream XML is not a SOAP 1.1 envelope');
+    expect(failure(envelope(response(page('One'))).slice(0, -5)).message).toBe('upstream SOAP body cannot be parsed');
+  });
+
+  it('reads a 500 that holds no fault as the status it is', () => {
+    expect(failure('<html>oops</html>', 500).message).toBe('upstream answered 500');
+    expect(failure(envelope(response('EMPTY')), 500).message).toBe('upstream answered 500');
+  });
+});
