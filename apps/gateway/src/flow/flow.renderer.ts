@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Piscina } from 'piscina';
-import { fromUpstreamErrorData, type UpstreamAnswer } from '@app/interact-client';
+import { UpstreamFailedError, fromUpstreamErrorData, type UpstreamAnswer } from '@app/interact-client';
 import { renderFlow, type FlowFrame } from './flow.render.js';
 import type { RenderResult, RenderTask } from './flow.worker.js';
 
@@ -27,13 +27,25 @@ export class FlowRenderer implements OnModuleDestroy {
     // The event loop keeps a core to itself.
     maxThreads: Math.max(1, availableParallelism() - 1),
     minThreads: 1,
+    // A small young generation keeps the garbage of reading a history from swelling the process
+    // (a 7 MB answer adds about 60 MB instead of 130 MB); the old generation still fits the
+    // largest answer accepted (20 MB of XML by default needs about 180 MB).
+    resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 },
   });
 
   async render(answer: UpstreamAnswer, frame: FlowFrame): Promise<Buffer> {
     if (answer.body.byteLength <= INLINE_MAX_BYTES) return toBuffer(renderFlow(answer, frame));
     // A body with a buffer of its own is moved to the worker; a slice of a shared one must be copied.
     const transferList = ownsItsBuffer(answer.body) ? [answer.body.buffer as ArrayBuffer] : [];
-    const result = await this.pool.run({ answer, frame }, { transferList });
+    let result: RenderResult;
+    try {
+      result = await this.pool.run({ answer, frame }, { transferList });
+    } catch (error) {
+      // The pool replaces the worker; the request gets an answer that says what happened.
+      if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY')
+        throw new UpstreamFailedError('the answer is too large to read');
+      throw error;
+    }
     if (result instanceof Uint8Array) return toBuffer(result);
     throw fromUpstreamErrorData(result.failure);
   }
