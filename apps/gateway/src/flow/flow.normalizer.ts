@@ -55,17 +55,16 @@ export function htmlToText(html: string): string {
 
 function answerOf(sectionId: number, sectionLabel: string, choice: InteractChoice): FlowAnswer {
   const kind = KIND_OF_WIDGET[widgetKeyOf(choice)];
-  const base = { id: `${sectionId}.${choice.id}`, section: sectionLabel, label: choice.choiceLabel, kind };
-  switch (kind) {
-    case 'text':
-      return { ...base, value: choice.choiceValue, selected: null };
-    case 'photos':
-      return { ...base, value: null, selected: null };
-    case 'switch':
-      return { ...base, value: choice.choiceValue, selected: choice.choiceValue === 'true' };
-    default:
-      return { ...base, value: choice.choiceValue, selected: choice.choiceValue === '1' };
-  }
+  const chosen = kind === 'switch' ? 'true' : '1';
+  // One object shape for every answer: this runs for each choice of each page of every history.
+  return {
+    id: `${sectionId}.${choice.id}`,
+    section: sectionLabel,
+    label: choice.choiceLabel,
+    kind,
+    value: kind === 'photos' ? null : choice.choiceValue,
+    selected: kind === 'text' || kind === 'photos' ? null : choice.choiceValue === chosen,
+  };
 }
 
 export function normalizePages(pages: InteractPage[]): FlowPage[] {
