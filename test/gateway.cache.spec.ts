@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheConfig, GatewayAccount } from '../apps/gateway/src/config/gateway.config.js';
 import { DEMO_IDS } from './support/simulator.js';
-import { REST_ACCOUNT, SOAP_ACCOUNT, memoryCache } from './support/gateway.js';
+import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY, apiClient, memoryCache } from './support/gateway.js';
 import { OwnRedis, SHARED_REDIS_URL, freePort, redisCache, uniquePrefix } from './support/redis.js';
 import { useTestbed } from './support/testbed.js';
 
@@ -32,6 +32,33 @@ describe.each(stores)('cache on the %s store', (_store, cacheConfig) => {
     expect(hit.headers.etag).toBe(miss.headers.etag);
     expect(hit.text).toBe(miss.text);
     expect(await upstreamCalls()).toBe(1);
+  });
+
+  it('checks every request for a warm entry as for a cold one: key, account, rate, input, validators', async () => {
+    const clients = [
+      apiClient('test', TEST_API_KEY, [REST_ACCOUNT, SOAP_ACCOUNT], 8),
+      apiClient('soap-only', 'soap-key', [SOAP_ACCOUNT]),
+    ];
+    const limited = await testbed.gateway({ cache: cacheConfig(), clients });
+    const path = flowPath(REST_ACCOUNT, DEMO_IDS.claim);
+    const warm = await limited.http().get(path).expect(200);
+    const hit = await limited.http().get(path).expect(200);
+    expect(hit.headers['cache-status']).toContain('; hit;');
+    expect(hit.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(hit.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(hit.headers['content-type']).toBe('application/json; charset=utf-8');
+    await limited.http().get(path).set('Authorization', 'Bearer wrong').expect(401);
+    await limited.http().get(path).set('Authorization', 'Bearer soap-key').expect(403);
+    const badQuery = await limited.http().get(`${path}?widerSearch=yes`).expect(400);
+    expect(badQuery.body.errors).toEqual([{ field: 'widerSearch', message: 'widerSearch must be "true" or "false"' }]);
+    await limited.http().get(`${path}?extra=1`).expect(400);
+    await limited.http().get(path).set('If-None-Match', warm.headers.etag).expect(304);
+    await limited.http().get(path).set('Cache-Control', 'no-cache').expect(200);
+    // Six of this client's requests count so far (the 401 and the 403 are not its own): two more, then 429.
+    const statuses = [];
+    for (let i = 0; i < 3; i += 1) statuses.push((await limited.http().get(path)).status);
+    expect(statuses).toEqual([200, 200, 429]);
+    expect(await upstreamCalls()).toBe(2);
   });
 
   it('keeps widerSearch, lookup kind and account apart', async () => {

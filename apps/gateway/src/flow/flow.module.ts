@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module.js';
 import { CacheModule } from '../cache/cache.module.js';
+import { CachedFlowHook } from './cached-flow.hook.js';
 import { FlowController } from './flow.controller.js';
 import { FlowRenderer } from './flow.renderer.js';
 import { FlowService } from './flow.service.js';
@@ -8,6 +9,6 @@ import { FlowService } from './flow.service.js';
 @Module({
   imports: [AccountsModule, CacheModule],
   controllers: [FlowController],
-  providers: [FlowService, FlowRenderer],
+  providers: [FlowService, FlowRenderer, CachedFlowHook],
 })
 export class FlowModule {}

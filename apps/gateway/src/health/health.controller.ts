@@ -1,6 +1,5 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Public } from '../auth/public.decorator.js';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { AccountsService } from '../accounts/accounts.service.js';
@@ -11,7 +10,6 @@ import { LifecycleService } from './lifecycle.service.js';
  * Probes for Kubernetes, open to them without credentials. Readiness fails only while draining:
  * a Redis outage or an open circuit is reported, since the gateway still answers without them.
  */
-@Public()
 @ApiExcludeController()
 @Controller('health')
 export class HealthController {

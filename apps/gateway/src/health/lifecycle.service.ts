@@ -19,9 +19,9 @@ export class LifecycleService implements OnModuleInit, BeforeApplicationShutdown
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('onSend', async (_request, reply, payload) => {
+    fastify.addHook('onSend', (_request, reply, payload, done) => {
       if (this.draining) void reply.header('connection', 'close');
-      return payload;
+      done(null, payload);
     });
   }
 

@@ -1,11 +1,9 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../auth/public.decorator.js';
 import { MetricsService } from './metrics.service.js';
 
 /** Prometheus scrape endpoint; operational, so outside the API document and open to scrapers. */
-@Public()
 @ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {

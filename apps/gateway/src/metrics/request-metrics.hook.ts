@@ -13,11 +13,12 @@ export class RequestMetricsHook implements OnModuleInit {
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('onResponse', async (request, reply) => {
+    fastify.addHook('onResponse', (request, reply, done) => {
       this.metrics.httpRequestDuration.observe(
         { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) },
         reply.elapsedTime / 1000,
       );
+      done();
     });
   }
 }

@@ -1,5 +1,4 @@
 import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
 import { PROBLEM_TYPES, type ProblemSlug } from './problem-types.js';
@@ -35,6 +34,20 @@ export function sendProblem(reply: FastifyReply, status: number, problem: Proble
   return reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
 
+/** A ProblemException answered where Nest's filter does not reach: in Fastify's hooks. */
+export function sendProblemException(
+  reply: FastifyReply,
+  exception: ProblemException,
+  publicBaseUrl: string | undefined,
+): FastifyReply {
+  const { slug, detail, extensions, headers } = exception;
+  return sendProblem(
+    reply.headers(headers),
+    PROBLEM_TYPES[slug].status,
+    problemBody(slug, detail, reply.request, publicBaseUrl, extensions),
+  );
+}
+
 /**
  * Renders every error as application/problem+json. Only ProblemException details reach the
  * caller; anything else becomes a generic problem so that no stack trace or upstream body leaks.
@@ -49,36 +62,21 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { slug, detail, extensions, status } = this.describe(exception, request);
-    if (exception instanceof ProblemException) void reply.headers(exception.headers);
-    void sendProblem(reply, status, problemBody(slug, detail, request, this.config.publicBaseUrl, extensions));
+    if (exception instanceof ProblemException) {
+      void sendProblemException(reply, exception, this.config.publicBaseUrl);
+      return;
+    }
+    const { slug, detail, status } = this.describe(exception, request);
+    void sendProblem(reply, status, problemBody(slug, detail, request, this.config.publicBaseUrl));
   }
 
   private describe(exception: unknown, request: FastifyRequest) {
-    if (exception instanceof ProblemException) {
-      return {
-        slug: exception.slug,
-        detail: exception.detail,
-        extensions: exception.extensions,
-        status: PROBLEM_TYPES[exception.slug].status,
-      };
-    }
-    if (exception instanceof ThrottlerException) {
-      // The throttler has set Retry-After on the reply already.
-      return {
-        slug: 'rate-limited' as const,
-        detail: `Client ${request.client?.id ?? ''} sent more requests this minute than it may.`,
-        extensions: {},
-        status: 429,
-      };
-    }
     const status =
       exception instanceof HttpException ? exception.getStatus() : (exception as { statusCode?: unknown })?.statusCode;
     if (status === 404) {
       return {
         slug: 'not-found' as const,
         detail: `No route for ${request.method} ${request.url.split('?')[0]}.`,
-        extensions: {},
         status,
       };
     }
@@ -87,7 +85,6 @@ export class ProblemFilter implements ExceptionFilter {
       return {
         slug: 'bad-request' as const,
         detail: 'The request was rejected before it reached the API.',
-        extensions: {},
         status,
       };
     }
@@ -101,6 +98,6 @@ export class ProblemFilter implements ExceptionFilter {
       },
       'unexpected error',
     );
-    return { slug: 'internal-error' as const, detail: 'The gateway failed unexpectedly.', extensions: {}, status: 500 };
+    return { slug: 'internal-error' as const, detail: 'The gateway failed unexpectedly.', status: 500 };
   }
 }

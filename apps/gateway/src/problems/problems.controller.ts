@@ -1,6 +1,5 @@
 import { Controller, Get, Header, Param } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/public.decorator.js';
 import { ApiProblemResponses } from './problem.dto.js';
 import { PROBLEM_TYPES, isProblemSlug } from './problem-types.js';
 import { ProblemException } from './problem.js';
@@ -8,7 +7,6 @@ import { ProblemException } from './problem.js';
 const escapeHtml = (text: string) => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Human-readable pages behind the problem type URIs. */
-@Public()
 @ApiTags('problems')
 @Controller('problems')
 export class ProblemsController {

@@ -1,10 +1,13 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import { hash, timingSafeEqual } from 'node:crypto';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { CacheStore } from '@app/cache';
+import { CACHE_STORE } from '../cache/cache.tokens.js';
 import { GATEWAY_CONFIG, type ApiClient, type GatewayConfig } from '../config/gateway.config.js';
+import { sendProblemException } from '../problems/problem.filter.js';
 import { ProblemException } from '../problems/problem.js';
-import { IS_PUBLIC } from './public.decorator.js';
+import { RateLimiter } from './rate-limiter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,27 +15,44 @@ declare module 'fastify' {
   }
 }
 
+/** The API proper; probes, metrics, problem pages and the docs are open. */
+const API_PREFIX = '/v1/';
 const REALM = 'Bearer realm="interact-flow-gateway"';
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 
 /**
  * Every API call names its client with `Authorization: Bearer <key>`. Keys are known only by
- * their SHA-256, compared with every client's in constant time, and a client reads only its accounts.
+ * their SHA-256, compared with every client's in constant time; a client reads only its accounts,
+ * within its rate limit. A Fastify hook rather than a Nest guard, so that it guards the cache-hit
+ * lane (CachedFlowHook), which answers before Nest is involved, and Nest's routes alike.
  */
 @Injectable()
-export class ApiKeyGuard implements CanActivate {
+export class ApiKeyHook implements OnModuleInit {
   private readonly configuredAccounts: Set<string>;
+  private readonly rateLimiter: RateLimiter;
 
   constructor(
-    private readonly reflector: Reflector,
+    private readonly adapterHost: HttpAdapterHost,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(CACHE_STORE) store: CacheStore,
   ) {
     this.configuredAccounts = new Set(config.accounts.map((account) => account.accountId));
+    this.rateLimiter = new RateLimiter(store, config.cache.keyPrefix);
   }
 
-  canActivate(context: ExecutionContext): boolean {
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.addHook('onRequest', async (request, reply) => {
+      if (!request.routeOptions.url?.startsWith(API_PREFIX)) return;
+      try {
+        await this.admit(request);
+      } catch (error) {
+        return sendProblemException(reply, error as ProblemException, this.config.publicBaseUrl);
+      }
+    });
+  }
+
+  private async admit(request: FastifyRequest): Promise<void> {
     const key = BEARER.exec(request.headers.authorization ?? '')?.[1];
     if (key === undefined) {
       throw new ProblemException(
@@ -57,11 +77,19 @@ export class ApiKeyGuard implements CanActivate {
       throw new ProblemException('forbidden', `Client ${client.id} may not read this account.`);
     }
     request.client = client;
-    return true;
+    const retryAfterSeconds = await this.rateLimiter.count(client);
+    if (retryAfterSeconds !== undefined) {
+      throw new ProblemException(
+        'rate-limited',
+        `Client ${client.id} sent more requests this minute than it may.`,
+        {},
+        { 'retry-after': String(retryAfterSeconds) },
+      );
+    }
   }
 
   private clientOf(key: string): ApiClient | undefined {
-    const digest = createHash('sha256').update(key).digest();
+    const digest = hash('sha256', key, 'buffer');
     let found: ApiClient | undefined;
     // Every client is compared, so the time taken says nothing about which one (if any) matched.
     for (const client of this.config.clients) {
