@@ -1,9 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import type { GatewayConfig } from '../apps/gateway/src/config/gateway.config.js';
 import { DEMO_IDS } from './support/simulator.js';
 import { REST_ACCOUNT, SOAP_ACCOUNT, apiClient, type RunningGateway } from './support/gateway.js';
-import { redisCache } from './support/redis.js';
+import { SHARED_REDIS_URL, redisCache } from './support/redis.js';
 import { useTestbed } from './support/testbed.js';
 
 const testbed = useTestbed();
@@ -116,6 +118,24 @@ describe('rate limits', () => {
     for (let i = 0; i < 6; i += 1)
       statuses.push((await as(i % 2 ? a : b, 'Bearer desk-key').get(flowPath(REST_ACCOUNT))).status);
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+  });
+
+  it('counts every request of a client far from its limit in Redis, in batches', async () => {
+    const cache = redisCache();
+    const clients = [apiClient('busy', 'busy-key', [REST_ACCOUNT], 100_000)];
+    const [a, b] = [await gateway({ cache, clients }), await gateway({ cache, clients })];
+    const redis = new Redis(SHARED_REDIS_URL);
+    try {
+      const statuses = await Promise.all(
+        Array.from({ length: 120 }, (_, i) => as(i % 2 ? a : b, 'Bearer busy-key').get(flowPath(REST_ACCOUNT))),
+      );
+      expect(statuses.every((response) => response.status === 200)).toBe(true);
+      await sleep(200);
+      expect(Number(await redis.get(`${cache.keyPrefix}:rate:busy`))).toBe(120);
+      expect(await redis.pttl(`${cache.keyPrefix}:rate:busy`)).toBeGreaterThan(55_000);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 

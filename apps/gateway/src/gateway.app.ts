@@ -11,7 +11,7 @@ import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { buildOpenApiDocument, serveDocs } from './docs/openapi.js';
 import { securityHeaders } from './security-headers.js';
-import { RequestLogController, createLogger } from './logging/logger.js';
+import { RequestLogController, createLoggers } from './logging/logger.js';
 import { problemBody, sendProblem } from './problems/problem.filter.js';
 import { GatewayValidationPipe } from './validation.pipe.js';
 
@@ -37,10 +37,11 @@ export async function createGatewayApp(
   config: GatewayConfig,
   options: GatewayAppOptions = {},
 ): Promise<NestFastifyApplication> {
-  const logger = createLogger(config.logLevel, options.logDestination);
+  const loggers = createLoggers(config.logLevel, options.logDestination);
+  const logger = loggers.app;
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
-    logController: new RequestLogController(),
+    logController: new RequestLogController(loggers.access),
     genReqId: requestIdOf,
     // Long values must reach validation and get a 400 there, not fall through to a 404.
     routerOptions: { maxParamLength: 16_384 },

@@ -10,8 +10,8 @@ export interface CacheStore {
   tryLock(key: string, ttlMs: number): Promise<string | null>;
   unlock(key: string, token: string): Promise<void>;
   isLocked(key: string): Promise<boolean>;
-  /** Counts a hit in the fixed window of key; resolves with the hits so far and the window's remaining life. */
-  countHit(key: string, windowMs: number): Promise<{ hits: number; resetInMs: number }>;
+  /** Adds hits (1 by default) to the fixed window of key; resolves with the hits so far and the window's remaining life. */
+  countHits(key: string, windowMs: number, hits?: number): Promise<{ hits: number; resetInMs: number }>;
   /** Whether the store answers right now. */
   isUp(): boolean;
   /** Waits for the store to answer, at most timeoutMs; resolves whether it does. */

@@ -57,7 +57,7 @@ export class MemoryStore implements CacheStore {
     return this.locks.has(key);
   }
 
-  async countHit(key: string, windowMs: number): Promise<{ hits: number; resetInMs: number }> {
+  async countHits(key: string, windowMs: number, hits = 1): Promise<{ hits: number; resetInMs: number }> {
     const now = this.now();
     let window = this.windows.get(key);
     if (!window || window.resetsAt <= now) {
@@ -66,7 +66,7 @@ export class MemoryStore implements CacheStore {
       window = { hits: 0, resetsAt: now + windowMs };
       this.windows.set(key, window);
     }
-    window.hits += 1;
+    window.hits += hits;
     return { hits: window.hits, resetInMs: window.resetsAt - now };
   }
 

@@ -21,12 +21,12 @@ export interface RedisStoreOptions {
 }
 
 interface ScriptCommands {
-  countHit(key: string, windowMs: number): Promise<[number, number]>;
+  countHits(key: string, windowMs: number, hits: number): Promise<[number, number]>;
   unlockIfOwner(key: string, token: string): Promise<number>;
 }
 
-const COUNT_HIT = `local hits = redis.call('incr', KEYS[1])
-if hits == 1 then redis.call('pexpire', KEYS[1], ARGV[1]) end
+const COUNT_HITS = `local hits = redis.call('incrby', KEYS[1], ARGV[2])
+if hits == tonumber(ARGV[2]) then redis.call('pexpire', KEYS[1], ARGV[1]) end
 return {hits, redis.call('pttl', KEYS[1])}`;
 
 const UNLOCK_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
@@ -80,7 +80,7 @@ export class RedisStore implements CacheStore {
     // Without a listener an 'error' event would crash the process.
     this.client.on('error', (error: Error) => options.onError?.(error));
     // Scripts go by SHA after their first use, not as text on every call.
-    this.client.defineCommand('countHit', { numberOfKeys: 1, lua: COUNT_HIT });
+    this.client.defineCommand('countHits', { numberOfKeys: 1, lua: COUNT_HITS });
     this.client.defineCommand('unlockIfOwner', { numberOfKeys: 1, lua: UNLOCK_IF_OWNER });
   }
 
@@ -106,12 +106,13 @@ export class RedisStore implements CacheStore {
     return (await this.client.exists(lockKey(key))) === 1;
   }
 
-  async countHit(key: string, windowMs: number): Promise<{ hits: number; resetInMs: number }> {
-    const [hits, resetInMs] = await (this.client as unknown as ScriptCommands).countHit(
+  async countHits(key: string, windowMs: number, hits = 1): Promise<{ hits: number; resetInMs: number }> {
+    const [total, resetInMs] = await (this.client as unknown as ScriptCommands).countHits(
       key,
       Math.max(1, Math.ceil(windowMs)),
+      hits,
     );
-    return { hits, resetInMs: Math.max(0, resetInMs) };
+    return { hits: total, resetInMs: Math.max(0, resetInMs) };
   }
 
   isUp(): boolean {

@@ -20,20 +20,34 @@ const REDACTED_PATHS = [
   'err.response',
 ];
 
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  return pino(
-    {
-      level,
-      base: { service: 'interact-flow-gateway' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      serializers: { err: pino.stdSerializers.err },
-    },
-    // A synchronous write per line cost a sixth of a cache hit's CPU. Asynchronous writes coalesce
-    // the lines that pile up while one is in flight, yet a quiet gateway's lines go out at once;
-    // pino flushes what is left when the process exits.
-    destination ?? pino.destination({ dest: 1, sync: false }),
-  );
+export interface GatewayLoggers {
+  /** Everything but access lines, secrets redacted. */
+  app: Logger;
+  /** Access lines only: fields the gateway picks itself, so nothing to redact (redaction tripled their cost). */
+  access: Logger;
+}
+
+export function createLoggers(level: LogLevel, destination?: DestinationStream): GatewayLoggers {
+  // A synchronous write per line cost a sixth of a cache hit's CPU. Asynchronous writes coalesce
+  // the lines that pile up while one is in flight, yet a quiet gateway's lines go out at once;
+  // pino flushes what is left when the process exits.
+  const stream = destination ?? pino.destination({ dest: 1, sync: false });
+  const options = {
+    level,
+    base: { service: 'interact-flow-gateway' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  return {
+    app: pino(
+      {
+        ...options,
+        redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+        serializers: { err: pino.stdSerializers.err },
+      },
+      stream,
+    ),
+    access: pino(options, stream),
+  };
 }
 
 /**
@@ -42,7 +56,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
  * completed) would double the volume and miss those fields.
  */
 export class RequestLogController extends LogController {
-  constructor() {
+  constructor(private readonly access: Logger) {
     super({ requestIdLogLabel: 'requestId' });
   }
 
@@ -52,16 +66,19 @@ export class RequestLogController extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const params = request.params as { accountId?: unknown } | undefined;
-    const line = {
+    // Fields left undefined are left out of the line.
+    const fields = {
       method: request.method,
       route: request.routeOptions.url ?? 'unmatched',
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
-      ...(typeof params?.accountId === 'string' && { account: params.accountId.slice(0, 64) }),
-      ...(reply.hasHeader('cache-status') && { cache: reply.getHeader('cache-status') }),
+      account: typeof params?.accountId === 'string' ? params.accountId.slice(0, 64) : undefined,
+      cache: reply.getHeader('cache-status'),
     };
-    if (error) reply.log.error({ ...line, err: error }, 'request failed');
-    else if (reply.statusCode >= 500) reply.log.warn(line, 'request completed');
-    else reply.log.info(line, 'request completed');
+    // An error may quote anything: its line goes through the request's own, redacting, logger.
+    if (error) return void reply.log.error({ ...fields, err: error }, 'request failed');
+    const line = { requestId: request.id, ...fields };
+    if (reply.statusCode >= 500) this.access.warn(line, 'request completed');
+    else this.access.info(line, 'request completed');
   }
 }
