@@ -21,6 +21,9 @@ function isFlatTextRecord(value: unknown): value is Record<string, string> {
   return true;
 }
 
+const memoKey = (value: unknown, metadata: ArgumentMetadata) =>
+  metadata.metatype && isFlatTextRecord(value) ? `${metadata.type}:${JSON.stringify(value)}` : undefined;
+
 /**
  * class-validator with every rule of the DTOs, its failures as validation-failed problems. It
  * remembers the parameters and queries it passed: the same lookups come back again and again, and
@@ -46,9 +49,15 @@ export class GatewayValidationPipe extends ValidationPipe {
     });
   }
 
+  /** Whether this value passed before: answered at once, without a promise. */
+  passedBefore(value: unknown, metadata: ArgumentMetadata): boolean {
+    const key = memoKey(value, metadata);
+    return key !== undefined && this.passed.get(metadata.metatype)?.has(key) === true;
+  }
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (!metadata.metatype || !isFlatTextRecord(value)) return super.transform(value, metadata);
-    const key = `${metadata.type}:${JSON.stringify(value)}`;
+    const key = memoKey(value, metadata);
+    if (key === undefined) return super.transform(value, metadata);
     let passed = this.passed.get(metadata.metatype);
     if (passed?.has(key)) return value;
     const result: unknown = await super.transform(value, metadata);

@@ -42,17 +42,35 @@ export class ApiKeyHook implements OnModuleInit {
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('onRequest', async (request, reply) => {
-      if (!request.routeOptions.url?.startsWith(API_PREFIX)) return;
+    fastify.addHook('onRequest', (request, reply, done) => {
+      if (!request.routeOptions.url?.startsWith(API_PREFIX)) return done();
+      const refuse = (problem: ProblemException) =>
+        void sendProblemException(reply, problem, this.config.publicBaseUrl);
+      let client: ApiClient;
       try {
-        await this.admit(request);
+        client = this.identify(request);
       } catch (error) {
-        return sendProblemException(reply, error as ProblemException, this.config.publicBaseUrl);
+        return error instanceof ProblemException ? refuse(error) : done(error as Error);
       }
+      request.client = client;
+      // Most requests are counted here and now; the others wait for the shared count.
+      if (this.rateLimiter.countLocally(client)) return done();
+      this.rateLimiter.count(client).then((retryAfterSeconds) => {
+        if (retryAfterSeconds === undefined) return done();
+        refuse(
+          new ProblemException(
+            'rate-limited',
+            `Client ${client.id} sent more requests this minute than it may.`,
+            {},
+            { 'retry-after': String(retryAfterSeconds) },
+          ),
+        );
+      }, done);
     });
   }
 
-  private async admit(request: FastifyRequest): Promise<void> {
+  /** The client that sent the request, allowed to read the account it names. */
+  private identify(request: FastifyRequest): ApiClient {
     const key = BEARER.exec(request.headers.authorization ?? '')?.[1];
     if (key === undefined) {
       throw new ProblemException(
@@ -76,16 +94,7 @@ export class ApiKeyHook implements OnModuleInit {
     if (accountId !== undefined && this.configuredAccounts.has(accountId) && !client.accounts.includes(accountId)) {
       throw new ProblemException('forbidden', `Client ${client.id} may not read this account.`);
     }
-    request.client = client;
-    const retryAfterSeconds = await this.rateLimiter.count(client);
-    if (retryAfterSeconds !== undefined) {
-      throw new ProblemException(
-        'rate-limited',
-        `Client ${client.id} sent more requests this minute than it may.`,
-        {},
-        { 'retry-after': String(retryAfterSeconds) },
-      );
-    }
+    return client;
   }
 
   private clientOf(key: string): ApiClient | undefined {

@@ -36,22 +36,24 @@ export class RateLimiter {
     private readonly keyPrefix: string,
   ) {}
 
-  /** Counts a request of the client; resolves with the seconds to wait when it is over its limit. */
-  async count(client: ApiClient): Promise<number | undefined> {
+  /** Counts a request of a client far from its limit, here alone; false when the store must count it (count). */
+  countLocally(client: ApiClient): boolean {
     const limit = client.rateLimitPerMinute;
     const window = this.windows.get(client.id);
-    if (window && Date.now() < window.resetsAt) {
-      const headroom = Math.max(MIN_HEADROOM, limit / 10);
-      if (limit - window.counted - window.pending > headroom) {
-        window.pending += 1;
-        window.flushTimer ??= setTimeout(() => this.flush(client.id, window), FLUSH_MS).unref();
-        return undefined;
-      }
-    }
+    if (!window || Date.now() >= window.resetsAt) return false;
+    if (limit - window.counted - window.pending <= Math.max(MIN_HEADROOM, limit / 10)) return false;
+    window.pending += 1;
+    window.flushTimer ??= setTimeout(() => this.flush(client.id, window), FLUSH_MS).unref();
+    return true;
+  }
+
+  /** Counts a request of the client in the store; resolves with the seconds to wait when it is over its limit. */
+  async count(client: ApiClient): Promise<number | undefined> {
+    const window = this.windows.get(client.id);
     const hits = 1 + (window?.pending ?? 0);
     if (window) window.pending = 0;
     const counted = await this.add(client.id, hits);
-    if (counted.hits <= limit) return undefined;
+    if (counted.hits <= client.rateLimitPerMinute) return undefined;
     return Math.max(1, Math.ceil(counted.resetInMs / 1000));
   }
 

@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit, type Paramtype, type Type } from '@nestjs/common';
+import { Injectable, type ArgumentMetadata, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import type { LookupKind } from '@app/interact';
@@ -10,18 +10,28 @@ import { FlowService } from './flow.service.js';
 
 interface HitRoute {
   kind: LookupKind;
-  params: Type;
+  params: ArgumentMetadata;
   valueOf: (params: Record<string, string>) => string;
 }
+
+const QUERY: ArgumentMetadata = { type: 'query', metatype: FlowQuery };
 
 const HIT_ROUTES = new Map<string, HitRoute>([
   [
     `/${FLOW_ROUTES.base}/${FLOW_ROUTES.interaction}`,
-    { kind: 'interactionId', params: InteractionFlowParams, valueOf: (params) => params.interactionId },
+    {
+      kind: 'interactionId',
+      params: { type: 'param', metatype: InteractionFlowParams },
+      valueOf: (params) => params.interactionId,
+    },
   ],
   [
     `/${FLOW_ROUTES.base}/${FLOW_ROUTES.callerAttribute}`,
-    { kind: 'callerAttribute', params: CallerAttributeFlowParams, valueOf: (params) => params.callerAttribute },
+    {
+      kind: 'callerAttribute',
+      params: { type: 'param', metatype: CallerAttributeFlowParams },
+      valueOf: (params) => params.callerAttribute,
+    },
   ],
 ]);
 
@@ -49,8 +59,8 @@ export class CachedFlowHook implements OnModuleInit {
       if (!route || wantsNoCache(headers['cache-control'], headers.pragma)) return;
       const params = request.params as Record<string, string>;
       const query = request.query as FlowQuery;
-      if (!(await this.passes(params, 'param', route.params)) || !(await this.passes(query, 'query', FlowQuery)))
-        return;
+      if (!(this.validation.passedBefore(params, route.params) || (await this.passes(params, route.params)))) return;
+      if (!(this.validation.passedBefore(query, QUERY) || (await this.passes(query, QUERY)))) return;
       const flow = await this.flows.cachedFlow(params.accountId, {
         kind: route.kind,
         value: route.valueOf(params),
@@ -60,8 +70,8 @@ export class CachedFlowHook implements OnModuleInit {
     });
   }
 
-  private passes(value: unknown, type: Paramtype, metatype: Type): Promise<boolean> {
-    return this.validation.transform(value, { type, metatype }).then(
+  private passes(value: unknown, metadata: ArgumentMetadata): Promise<boolean> {
+    return this.validation.transform(value, metadata).then(
       () => true,
       () => false,
     );
