@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { constants, gunzip, gzip } from 'node:zlib';
+import { constants, gunzip, gunzipSync, gzip, gzipSync } from 'node:zlib';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -7,16 +7,26 @@ const gunzipAsync = promisify(gunzip);
 const FORMAT = 1;
 const COMPRESSED = 1;
 const HEADER_BYTES = 6;
+/**
+ * Bodies up to this size are (de)compressed on the spot: the thread pool's round trip costs more
+ * than the work (a 41 kB history takes 80 µs inline, 150 µs of CPU through the pool). Larger ones
+ * go to the pool, so that a history of megabytes does not hold the event loop.
+ */
+const INLINE_MAX_BYTES = 256 * 1024;
+/** Histories compress about 25 to 1: this much gzip holds some 400 kB, a millisecond to inflate. */
+const INLINE_GUNZIP_MAX_BYTES = 16 * 1024;
+const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED };
 
 /**
- * A cache value: JSON metadata and an opaque body, the body gzipped above a threshold. zlib runs on
- * libuv's thread pool, so compressing a large history does not stall the event loop.
+ * A cache value: JSON metadata and an opaque body, the body gzipped above a threshold.
  * Layout: format (1 byte), flags (1 byte), metadata length (uint32 BE), metadata, body.
  */
 export async function encodeEntry(meta: object, body: Buffer, compressAbove: number): Promise<Buffer> {
   const metaBytes = Buffer.from(JSON.stringify(meta));
   const compress = body.length > compressAbove;
-  const payload = compress ? await gzipAsync(body, { level: constants.Z_BEST_SPEED }) : body;
+  let payload = body;
+  if (compress)
+    payload = body.length <= INLINE_MAX_BYTES ? gzipSync(body, GZIP_OPTIONS) : await gzipAsync(body, GZIP_OPTIONS);
   const header = Buffer.alloc(HEADER_BYTES);
   header.writeUInt8(FORMAT, 0);
   header.writeUInt8(compress ? COMPRESSED : 0, 1);
@@ -32,7 +42,9 @@ export async function decodeEntry<Meta>(value: Buffer): Promise<{ meta: Meta; bo
   try {
     const meta = JSON.parse(value.subarray(HEADER_BYTES, HEADER_BYTES + metaLength).toString()) as Meta;
     const payload = value.subarray(HEADER_BYTES + metaLength);
-    const body = value.readUInt8(1) & COMPRESSED ? await gunzipAsync(payload) : payload;
+    let body = payload;
+    if (value.readUInt8(1) & COMPRESSED)
+      body = payload.length <= INLINE_GUNZIP_MAX_BYTES ? gunzipSync(payload) : await gunzipAsync(payload);
     return { meta, body };
   } catch {
     return null;
