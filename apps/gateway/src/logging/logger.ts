@@ -20,19 +20,6 @@ const REDACTED_PATHS = [
   'err.response',
 ];
 
-const FLUSH_EVERY_MS = 100;
-
-/**
- * A write per line cost a sixth of a cache hit's CPU, synchronous or not. Lines are written 4 kB
- * at a time, and at least every 100 ms so that a quiet gateway's lines are not held back; pino
- * flushes what is left when the process exits.
- */
-function bufferedStdout(): DestinationStream {
-  const stream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  setInterval(() => stream.flush(), FLUSH_EVERY_MS).unref();
-  return stream;
-}
-
 export interface GatewayLoggers {
   /** Everything but access lines, secrets redacted. */
   app: Logger;
@@ -41,7 +28,10 @@ export interface GatewayLoggers {
 }
 
 export function createLoggers(level: LogLevel, destination?: DestinationStream): GatewayLoggers {
-  const stream = destination ?? bufferedStdout();
+  // A synchronous write per line cost a sixth of a cache hit's CPU. Asynchronous writes coalesce
+  // the lines that pile up while one is in flight, yet a quiet gateway's lines go out at once;
+  // pino flushes what is left when the process exits.
+  const stream = destination ?? pino.destination({ dest: 1, sync: false });
   const options = {
     level,
     base: { service: 'interact-flow-gateway' },
