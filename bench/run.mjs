@@ -67,6 +67,8 @@ function readOptions() {
     connections: positive('BENCH_CONNECTIONS', env.BENCH_CONNECTIONS, 32),
     /** Large-history requests per transport. */
     reps: positive('BENCH_REPS', env.BENCH_REPS, values.smoke ? 1 : 5),
+    /** Turns of baseline and gateway at fixed concurrency (cache hit); the median ratio's pair is reported. */
+    rounds: values.smoke ? 1 : 3,
     /** Seconds of the large-history baseline window (side stream only). */
     quietSeconds: values.smoke ? 1 : Math.max(1, Math.round(duration / 2)),
     /** Requests per second of the side stream of cache hits during the large history. */
