@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SOAP_AGENT_NAMESPACE, SOAP_NOT_FOUND_ELEMENT } from '@app/interact';
+import { SOAP_AGENT_NAMESPACE, SOAP_NAMESPACE, SOAP_NOT_FOUND_ELEMENT } from '@app/interact';
 import type { GatewayAccount } from '../apps/gateway/src/config/gateway.config.js';
 import type { HostilePayload } from '../apps/interact-simulator/src/faults/hostile-payloads.js';
 import {
@@ -321,6 +321,28 @@ describe('SOAP answers the soap package would have mangled', () => {
     const { result, ms } = await timed(() => askFlow(gateway, SOAP_ACCOUNT));
     expectUpstreamError(result);
     expect(ms).toBeLessThan(1_000);
+  });
+
+  it('reads an answer too large to read inline on a worker, and refuses a broken one there alike', async () => {
+    const page = (n: number) =>
+      `<page><timestamp>1795379251099</timestamp><language>en-US</language><pageNavigation><navigationTitle>Step ${n}</navigationTitle>` +
+      '<pageReferenceName>p</pageReferenceName><navigationLeft><buttonState>enabled</buttonState><buttonVisible>false</buttonVisible>' +
+      '<buttonLabel>Back</buttonLabel><buttonAction>back</buttonAction></navigationLeft><navigationRight><buttonState>enabled</buttonState>' +
+      '<buttonVisible>true</buttonVisible><buttonLabel>Next</buttonLabel><buttonAction>next</buttonAction></navigationRight></pageNavigation>' +
+      '<pageContent><contentHeader><id>1</id><innerHtml>&lt;p&gt;Question&lt;/p&gt;</innerHtml></contentHeader></pageContent></page>';
+    const pages = Array.from({ length: 400 }, (_, i) => page(i + 1)).join('');
+    const whole = envelope(
+      `<r:GetInteractionFullFlowByUUIDResponse xmlns:r="${SOAP_NAMESPACE}">${pages}</r:GetInteractionFullFlowByUUIDResponse>`,
+    );
+    // Above the 128 KiB read on the event loop.
+    expect(whole.length).toBeGreaterThan(192 * 1024);
+    const read = await ask(whole);
+    expect(read.response.status).toBe(200);
+    expect(read.response.body.pages).toHaveLength(400);
+    expect(read.response.body.pages[399].title).toBe('Step 400');
+    const broken = await ask(whole.slice(0, -40));
+    expectUpstreamError(broken.response);
+    expect(logsOf(broken.gateway)).toContain('upstream SOAP body cannot be parsed');
   });
 
   it('gives up on an answer dripping in slower than the account timeout', async () => {
