@@ -34,7 +34,6 @@ export type CacheResult = 'hit' | 'miss' | 'stale' | 'bypass';
 
 export interface Served {
   entry: FlowEntry;
-  result: CacheResult;
   /** RFC 9211 Cache-Status value. */
   cacheStatus: string;
   /** Seconds the answer stays fresh, 0 when already stale. */
@@ -102,36 +101,36 @@ export class FlowCacheService {
     const { entry } = await this.read(key);
     if (entry?.kind !== 'flow' || Date.now() >= entry.freshUntil) return undefined;
     this.metrics.cacheRequests.inc({ result: 'hit' });
-    return this.served(entry, 'hit', 'hit');
+    return this.served(entry, 'hit');
   }
 
   async serve(key: string, account: GatewayAccount, noCache: boolean, load: () => Promise<Loaded>): Promise<Served> {
     if (noCache) {
       this.metrics.cacheRequests.inc({ result: 'bypass' });
       const { entry, stored } = await this.loadAndStore(key, account, load);
-      return this.served(entry, 'bypass', `fwd=request${stored ? '; stored' : ''}`);
+      return this.served(entry, `fwd=request${stored ? '; stored' : ''}`);
     }
     const { entry, available } = await this.read(key);
     const now = Date.now();
     if (entry && now < entry.freshUntil) {
       this.metrics.cacheRequests.inc({ result: 'hit' });
-      return this.served(entry, 'hit', 'hit');
+      return this.served(entry, 'hit');
     }
     if (entry && entry.kind === 'flow' && now < entry.freshUntil + this.cache.staleWhileRevalidateMs) {
       this.metrics.cacheRequests.inc({ result: 'stale' });
       this.refreshInBackground(key, account, load);
-      return this.served(entry, 'stale', 'fwd=stale; detail=stale-while-revalidate');
+      return this.served(entry, 'fwd=stale; detail=stale-while-revalidate');
     }
     if (entry && now < entry.staleUntil) {
       try {
         const filled = await this.fill(key, account, load);
         this.metrics.cacheRequests.inc({ result: 'miss' });
-        return this.served(filled.entry, 'miss', `fwd=stale; fwd-status=200${filled.stored ? '; stored' : ''}`);
+        return this.served(filled.entry, `fwd=stale; fwd-status=200${filled.stored ? '; stored' : ''}`);
       } catch (error) {
         if (!upstreamFailed(error)) throw error;
         this.metrics.cacheRequests.inc({ result: 'stale' });
         const status = PROBLEM_TYPES[error.slug].status;
-        return this.served(entry, 'stale', `fwd=stale; fwd-status=${status}; detail=stale-if-error`);
+        return this.served(entry, `fwd=stale; fwd-status=${status}; detail=stale-if-error`);
       }
     }
     const result: CacheResult = available ? 'miss' : 'bypass';
@@ -139,18 +138,17 @@ export class FlowCacheService {
     try {
       const filled = await this.fill(key, account, load);
       const status = available ? `fwd=miss${filled.stored ? '; stored' : ''}` : 'fwd=miss; detail=cache-unavailable';
-      return this.served(filled.entry, result, status);
+      return this.served(filled.entry, status);
     } catch (error) {
       if (error instanceof ProblemException) error.headers['cache-status'] = `${CACHE_NAME}; fwd=miss`;
       throw error;
     }
   }
 
-  private served(entry: FlowEntry, result: CacheResult, status: string): Served {
+  private served(entry: FlowEntry, status: string): Served {
     const left = entry.freshUntil - Date.now();
     return {
       entry,
-      result,
       cacheStatus: `${CACHE_NAME}; ${status}; ttl=${seconds(left)}`,
       maxAgeSeconds: Math.max(0, seconds(left)),
     };
