@@ -1,9 +1,10 @@
 import { Pool } from 'undici';
 import { CREDENTIAL_HEADERS, restFullFlowPath } from '@app/interact';
 import type { FlowLookup, FlowTransport, UpstreamAnswer } from './flow-transport.js';
+import { readCapped } from './capped-body.js';
 import { restStatusFailure } from './rest.payload.js';
 import type { UpstreamAccount } from './upstream-account.js';
-import { UpstreamFailedError, UpstreamTimeoutError, networkFailure } from './upstream.errors.js';
+import { UpstreamTimeoutError, callFailure } from './upstream.errors.js';
 
 /** REST "Get Full Interaction Flow" over one keep-alive connection pool per account. */
 export class RestFlowTransport implements FlowTransport {
@@ -46,9 +47,7 @@ export class RestFlowTransport implements FlowTransport {
       body = await readCapped(response.body, response.headers['content-length'], account.maxResponseBytes);
     } catch (error) {
       if (signal.aborted) throw new UpstreamTimeoutError(`no answer within ${account.timeoutMs} ms`);
-      if (error instanceof UpstreamFailedError) throw error;
-      // The client's own error may quote the request, headers included: keep only its code.
-      throw networkFailure((error as { code?: string }).code);
+      throw callFailure(error);
     }
     if (status !== 200) throw restStatusFailure(status, Buffer.from(body).toString('utf8'));
     return { transport: 'rest', body };
@@ -57,34 +56,4 @@ export class RestFlowTransport implements FlowTransport {
   close(): Promise<void> {
     return this.pool.close();
   }
-}
-
-async function readCapped(
-  body: AsyncIterable<Buffer> & { destroy(): void },
-  declaredLength: unknown,
-  maxBytes: number,
-): Promise<Uint8Array> {
-  // A body announced as too large is refused before any of it is read.
-  if (Number(declaredLength) > maxBytes) {
-    body.destroy();
-    throw new UpstreamFailedError(`response larger than ${maxBytes} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      body.destroy();
-      throw new UpstreamFailedError(`response larger than ${maxBytes} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  // A body of its own, never a slice of Node's shared pool, so that it can be moved to a worker.
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
 }

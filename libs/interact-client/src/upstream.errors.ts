@@ -47,6 +47,12 @@ export function networkFailure(code: string | undefined): UpstreamFailedError {
   );
 }
 
+/** A call that ended without an answer: the gateway's own verdict as it is, else the client's code alone. */
+export function callFailure(error: unknown): UpstreamError {
+  if (error instanceof UpstreamError) return error;
+  return networkFailure((error as { code?: string } | undefined)?.code);
+}
+
 export function statusFailure(status: number): UpstreamFailedError {
   return new UpstreamFailedError(`upstream answered ${status}`, status === 502 || status === 503 || status === 504);
 }
