@@ -23,7 +23,7 @@ describe.each(stores)('cache on the %s store', (_store, cacheConfig) => {
   it('answers a miss from upstream, then hits without asking upstream again', async () => {
     const gw = await gateway(cacheConfig());
     const miss = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
-    expect(miss.headers['cache-status']).toBe('interact-flow-gateway; fwd=miss; stored; ttl=300');
+    expect(miss.headers['cache-status']).toBe('interact-flow-gateway; fwd=miss; ttl=300');
     expect(miss.headers['cache-control']).toBe('private, max-age=300');
     expect(miss.headers.etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
     const hit = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
@@ -92,7 +92,7 @@ describe.each(stores)('cache on the %s store', (_store, cacheConfig) => {
     expect(await upstreamCalls()).toBe(1);
     await sleep(1_100);
     const again = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
-    expect(again.headers['cache-status']).toBe('interact-flow-gateway; fwd=miss; stored; ttl=1');
+    expect(again.headers['cache-status']).toBe('interact-flow-gateway; fwd=miss; ttl=1');
     expect(await upstreamCalls()).toBe(2);
   });
 
@@ -146,7 +146,7 @@ describe.each(stores)('cache on the %s store', (_store, cacheConfig) => {
     expect(slow.headers['cache-status']).toContain('fwd-status=504; detail=stale-if-error');
     await testbed.simulator.reset();
     const recovered = await gw.http().get(flowPath(SOAP_ACCOUNT, DEMO_IDS.claim)).expect(200);
-    expect(recovered.headers['cache-status']).toContain('fwd=stale; fwd-status=200; stored');
+    expect(recovered.headers['cache-status']).toContain('fwd=stale; fwd-status=200; ttl=');
   });
 
   it('fails as usual when upstream fails and nothing is cached', async () => {
@@ -202,7 +202,7 @@ describe.each(stores)('cache on the %s store', (_store, cacheConfig) => {
       .get(flowPath(REST_ACCOUNT, DEMO_IDS.claim))
       .set('Cache-Control', 'no-cache')
       .expect(200);
-    expect(forced.headers['cache-status']).toBe('interact-flow-gateway; fwd=request; stored; ttl=300');
+    expect(forced.headers['cache-status']).toBe('interact-flow-gateway; fwd=request; ttl=300');
     expect(await upstreamCalls()).toBe(2);
     const after = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
     expect(after.headers['cache-status']).toContain('; hit;');
@@ -267,7 +267,10 @@ describe('cache shared by replicas through Redis', () => {
       const key = `${shared.keyPrefix}:v1:${REST_ACCOUNT}:PROD:interactionId:${DEMO_IDS.claim}:narrow`;
       await redis.set(key, 'not an entry', 'PX', 60_000);
       const response = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
-      expect(response.headers['cache-status']).toContain('fwd=miss; stored');
+      expect(response.headers['cache-status']).toContain('; fwd=miss; ttl=');
+      expect(
+        (await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200)).headers['cache-status'],
+      ).toContain('; hit;');
     } finally {
       redis.disconnect();
     }
@@ -324,5 +327,33 @@ describe('a Redis that freezes, dies and comes back', () => {
     await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
     const hit = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
     expect(hit.headers['cache-status']).toContain('; hit;');
+  });
+
+  it('answers a miss before its entry is written, which lands once the store answers', async () => {
+    const cache = redisCache(redis.url, {
+      store: { kind: 'redis', connection: { mode: 'standalone', url: redis.url }, commandTimeoutMs: 1_000 },
+    });
+    const gw = await gateway(cache);
+    const flowService = gw.app.get((await import('../apps/gateway/src/cache/flow-cache.service.js')).FlowCacheService);
+    await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
+
+    redis.freeze();
+    try {
+      // A forced refresh reads nothing and takes no lock: the write is its only use of the store.
+      const response = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).set('cache-control', 'no-cache');
+      expect(response.status).toBe(200);
+      expect(response.headers['cache-status']).toBe('interact-flow-gateway; fwd=request; ttl=300');
+      let written = false;
+      const settled = flowService.settled().then(() => (written = true));
+      await sleep(50);
+      expect(written).toBe(false);
+      redis.thaw();
+      await settled;
+    } finally {
+      redis.thaw();
+    }
+    expect((await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200)).headers['cache-status']).toContain(
+      '; hit;',
+    );
   });
 });

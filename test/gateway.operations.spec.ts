@@ -222,7 +222,7 @@ describe('logs', () => {
       route: '/v1/accounts/:accountId/interactions/:interactionId/flow',
       account: REST_ACCOUNT,
       status: 200,
-      cache: 'interact-flow-gateway; fwd=miss; stored; ttl=300',
+      cache: 'interact-flow-gateway; fwd=miss; ttl=300',
       service: 'interact-flow-gateway',
     });
     expect(requests[0].durationMs).toEqual(expect.any(Number));

@@ -28,7 +28,10 @@ function createStore(config: GatewayConfig): CacheStore {
   exports: [FlowCacheService, CACHE_STORE],
 })
 export class CacheModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(CACHE_STORE) private readonly store: CacheStore) {}
+  constructor(
+    @Inject(CACHE_STORE) private readonly store: CacheStore,
+    private readonly flowCache: FlowCacheService,
+  ) {}
 
   /** Give Redis a moment to connect so the first requests find it; start without it if it is down. */
   async onApplicationBootstrap(): Promise<void> {
@@ -37,7 +40,9 @@ export class CacheModule implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.store.close();
+  /** Misses are answered before their entries are written: those writes finish before the store closes. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.flowCache.settled();
+    await this.store.close();
   }
 }

@@ -42,7 +42,8 @@ export interface Served {
 
 interface Filled {
   entry: FlowEntry;
-  stored: boolean;
+  /** Settles once the entry is in the store (or failed to get there) and the lock is released. */
+  written: Promise<void>;
 }
 
 export function flowCacheKey(prefix: string, account: GatewayAccount, lookup: FlowLookup): string {
@@ -66,6 +67,8 @@ export function etagOf(body: Buffer): string {
 const upstreamFailed = (error: unknown): error is ProblemException =>
   error instanceof ProblemException && error.slug.startsWith('upstream-');
 
+const ignore = () => undefined;
+
 const seconds = (ms: number) => (ms >= 0 ? Math.ceil(ms / 1000) : -Math.ceil(-ms / 1000));
 
 /**
@@ -76,7 +79,9 @@ const seconds = (ms: number) => (ms >= 0 ? Math.ceil(ms / 1000) : -Math.ceil(-ms
 @Injectable()
 export class FlowCacheService {
   private readonly logger = new Logger('FlowCache');
-  private readonly inflight = new Map<string, Promise<Filled>>();
+  /** Loads in progress, each kept until its entry is written, so that a request in between joins it. */
+  private readonly inflight = new Map<string, Promise<FlowEntry>>();
+  private readonly writes = new Set<Promise<void>>();
   private readonly refreshing = new Set<string>();
   private readonly cache: CacheConfig;
 
@@ -107,8 +112,8 @@ export class FlowCacheService {
   async serve(key: string, account: GatewayAccount, noCache: boolean, load: () => Promise<Loaded>): Promise<Served> {
     if (noCache) {
       this.metrics.cacheRequests.inc({ result: 'bypass' });
-      const { entry, stored } = await this.loadAndStore(key, account, load);
-      return this.served(entry, `fwd=request${stored ? '; stored' : ''}`);
+      const { entry } = await this.loadAndStore(key, account, load);
+      return this.served(entry, 'fwd=request');
     }
     const { entry, available } = await this.read(key);
     const now = Date.now();
@@ -125,7 +130,7 @@ export class FlowCacheService {
       try {
         const filled = await this.fill(key, account, load);
         this.metrics.cacheRequests.inc({ result: 'miss' });
-        return this.served(filled.entry, `fwd=stale; fwd-status=200${filled.stored ? '; stored' : ''}`);
+        return this.served(filled, 'fwd=stale; fwd-status=200');
       } catch (error) {
         if (!upstreamFailed(error)) throw error;
         this.metrics.cacheRequests.inc({ result: 'stale' });
@@ -137,8 +142,7 @@ export class FlowCacheService {
     this.metrics.cacheRequests.inc({ result });
     try {
       const filled = await this.fill(key, account, load);
-      const status = available ? `fwd=miss${filled.stored ? '; stored' : ''}` : 'fwd=miss; detail=cache-unavailable';
-      return this.served(filled.entry, status);
+      return this.served(filled, available ? 'fwd=miss' : 'fwd=miss; detail=cache-unavailable');
     } catch (error) {
       if (error instanceof ProblemException) error.headers['cache-status'] = `${CACHE_NAME}; fwd=miss`;
       throw error;
@@ -154,10 +158,18 @@ export class FlowCacheService {
     };
   }
 
-  private fill(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<Filled> {
+  /** Entries whose writes are still in flight, for a shutdown to wait on before the store closes. */
+  async settled(): Promise<void> {
+    await Promise.all(this.writes);
+  }
+
+  private fill(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<FlowEntry> {
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = this.fillOnce(key, account, load).finally(() => this.inflight.delete(key));
+      const filling = this.fillOnce(key, account, load);
+      const forget = () => void this.inflight.delete(key);
+      filling.then(({ written }) => written.then(forget), forget);
+      pending = filling.then(({ entry }) => entry);
       this.inflight.set(key, pending);
     }
     return pending;
@@ -176,14 +188,19 @@ export class FlowCacheService {
         return this.loadAndStore(key, account, load);
       }
       if (token !== null) {
+        const unlock = () => this.store.unlock(key, token).then(ignore, ignore);
+        let filled: Filled;
         try {
-          return await this.loadAndStore(key, account, load);
-        } finally {
-          this.store.unlock(key, token).catch(() => undefined);
+          filled = await this.loadAndStore(key, account, load);
+        } catch (error) {
+          void unlock();
+          throw error;
         }
+        // The other replicas poll for the entry while the lock is held: it goes once the entry is written.
+        return { entry: filled.entry, written: filled.written.then(unlock) };
       }
       const entry = await this.awaitOtherReplica(key, lockTtlMs);
-      if (entry) return { entry, stored: true };
+      if (entry) return { entry, written: Promise.resolve() };
     }
   }
 
@@ -227,7 +244,11 @@ export class FlowCacheService {
             freshUntil: now + this.cache.negativeTtlMs,
             staleUntil: now + this.cache.negativeTtlMs,
           };
-    return { entry, stored: await this.write(key, entry) };
+    // The answer does not wait for the write: a miss costs the caller the upstream call alone.
+    const written = this.write(key, entry);
+    this.writes.add(written);
+    void written.then(() => this.writes.delete(written));
+    return { entry, written };
   }
 
   private refreshInBackground(key: string, account: GatewayAccount, load: () => Promise<Loaded>): void {
@@ -252,14 +273,11 @@ export class FlowCacheService {
     return { entry: decoded?.meta ?? null, available: true };
   }
 
-  private async write(key: string, entry: FlowEntry): Promise<boolean> {
+  /** Never fails: an entry that is not stored is a miss the next time, and the store's outage is reported by the store. */
+  private write(key: string, entry: FlowEntry): Promise<void> {
     const { body, ...meta } = entry;
-    try {
-      const value = await encodeEntry(meta, body, this.cache.compressAboveBytes);
-      await this.store.set(key, value, entry.staleUntil - Date.now());
-      return true;
-    } catch {
-      return false;
-    }
+    return encodeEntry(meta, body, this.cache.compressAboveBytes)
+      .then((value) => this.store.set(key, value, entry.staleUntil - Date.now()))
+      .catch(() => undefined);
   }
 }
