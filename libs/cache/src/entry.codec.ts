@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { constants, gunzip, gunzipSync, gzip, gzipSync } from 'node:zlib';
+import { constants, gunzip, gunzipSync, gzip } from 'node:zlib';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -8,12 +8,12 @@ const FORMAT = 1;
 const COMPRESSED = 1;
 const HEADER_BYTES = 6;
 /**
- * Bodies up to this size are (de)compressed on the spot: the thread pool's round trip costs more
- * than the work (a 41 kB history takes 80 µs inline, 150 µs of CPU through the pool). Larger ones
- * go to the pool, so that a history of megabytes does not hold the event loop.
+ * Entries this small are inflated on the spot, as every cache hit reads one: the thread pool's
+ * round trip costs more than the work (a 41 kB history takes 80 µs inline, 150 µs of CPU through
+ * the pool). Histories compress about 25 to 1: this much gzip holds some 400 kB, a millisecond to
+ * inflate. Compression always goes to the pool: it happens once per miss, after the answer has
+ * gone, and there the event loop's time is worth more than the pool's.
  */
-const INLINE_MAX_BYTES = 256 * 1024;
-/** Histories compress about 25 to 1: this much gzip holds some 400 kB, a millisecond to inflate. */
 const INLINE_GUNZIP_MAX_BYTES = 16 * 1024;
 const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED };
 
@@ -25,8 +25,7 @@ export async function encodeEntry(meta: object, body: Buffer, compressAbove: num
   const metaBytes = Buffer.from(JSON.stringify(meta));
   const compress = body.length > compressAbove;
   let payload = body;
-  if (compress)
-    payload = body.length <= INLINE_MAX_BYTES ? gzipSync(body, GZIP_OPTIONS) : await gzipAsync(body, GZIP_OPTIONS);
+  if (compress) payload = await gzipAsync(body, GZIP_OPTIONS);
   const header = Buffer.alloc(HEADER_BYTES);
   header.writeUInt8(FORMAT, 0);
   header.writeUInt8(compress ? COMPRESSED : 0, 1);
