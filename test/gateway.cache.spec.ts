@@ -289,13 +289,19 @@ describe('a Redis that freezes, dies and comes back', () => {
     await redis.kill();
   });
 
-  it('answers every request within the command timeout plus the upstream time, and reconnects', async () => {
+  /** A gateway on this Redis with one flow cached, and its cache service. */
+  const warmGateway = async (commandTimeoutMs: number) => {
     const cache = redisCache(redis.url, {
-      store: { kind: 'redis', connection: { mode: 'standalone', url: redis.url }, commandTimeoutMs: 200 },
+      store: { kind: 'redis', connection: { mode: 'standalone', url: redis.url }, commandTimeoutMs },
     });
     const gw = await gateway(cache);
     const flowService = gw.app.get((await import('../apps/gateway/src/cache/flow-cache.service.js')).FlowCacheService);
     await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
+    return { gw, flowService };
+  };
+
+  it('answers every request within the command timeout plus the upstream time, and reconnects', async () => {
+    const { gw, flowService } = await warmGateway(200);
     expect((await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200)).headers['cache-status']).toContain(
       '; hit;',
     );
@@ -330,12 +336,7 @@ describe('a Redis that freezes, dies and comes back', () => {
   });
 
   it('answers a miss before its entry is written, which lands once the store answers', async () => {
-    const cache = redisCache(redis.url, {
-      store: { kind: 'redis', connection: { mode: 'standalone', url: redis.url }, commandTimeoutMs: 1_000 },
-    });
-    const gw = await gateway(cache);
-    const flowService = gw.app.get((await import('../apps/gateway/src/cache/flow-cache.service.js')).FlowCacheService);
-    await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
+    const { gw, flowService } = await warmGateway(1_000);
 
     redis.freeze();
     try {
