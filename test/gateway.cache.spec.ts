@@ -248,6 +248,8 @@ describe('cache shared by replicas through Redis', () => {
     try {
       const gw = await gateway(shared);
       const response = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.big)).expect(200);
+      // The answer goes out before its entry is written.
+      await gw.app.get((await import('../apps/gateway/src/cache/flow-cache.service.js')).FlowCacheService).settled();
       const key = `${shared.keyPrefix}:v1:${REST_ACCOUNT}:PROD:interactionId:${DEMO_IDS.big}:narrow`;
       const raw = await redis.getBuffer(key);
       expect(raw?.readUInt8(1)).toBe(1);
@@ -297,7 +299,7 @@ describe('a Redis that freezes, dies and comes back', () => {
     const gw = await gateway(cache);
     const flowService = gw.app.get((await import('../apps/gateway/src/cache/flow-cache.service.js')).FlowCacheService);
     await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
-    return { gw, flowService };
+    return { gw, flowService, keyPrefix: cache.keyPrefix };
   };
 
   it('answers every request within the command timeout plus the upstream time, and reconnects', async () => {
@@ -335,26 +337,30 @@ describe('a Redis that freezes, dies and comes back', () => {
     expect(hit.headers['cache-status']).toContain('; hit;');
   });
 
-  it('answers a miss before its entry is written, which lands once the store answers', async () => {
-    const { gw, flowService } = await warmGateway(1_000);
-
+  it('answers a forced refresh before writing its entry, serves it meanwhile, and writes it once Redis answers', async () => {
+    const { gw, flowService, keyPrefix } = await warmGateway(1_000);
+    const client = new Redis(redis.url);
+    const id = DEMO_IDS.callback;
     redis.freeze();
     try {
       // A forced refresh reads nothing and takes no lock: the write is its only use of the store.
-      const response = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).set('cache-control', 'no-cache');
+      const response = await gw.http().get(flowPath(REST_ACCOUNT, id)).set('cache-control', 'no-cache');
       expect(response.status).toBe(200);
       expect(response.headers['cache-status']).toBe('interact-flow-gateway; fwd=request; ttl=300');
       let written = false;
       const settled = flowService.settled().then(() => (written = true));
       await sleep(50);
       expect(written).toBe(false);
+      const meanwhile = await gw.http().get(flowPath(REST_ACCOUNT, id)).expect(200);
+      expect(meanwhile.headers['cache-status']).toContain('; hit;');
+      expect(meanwhile.text).toBe(response.text);
       redis.thaw();
       await settled;
+      expect(await client.exists(`${keyPrefix}:v1:${REST_ACCOUNT}:PROD:interactionId:${id}:narrow`)).toBe(1);
     } finally {
       redis.thaw();
+      client.disconnect();
     }
-    expect((await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200)).headers['cache-status']).toContain(
-      '; hit;',
-    );
+    expect(await upstreamCalls()).toBe(2);
   });
 });

@@ -40,12 +40,6 @@ export interface Served {
   maxAgeSeconds: number;
 }
 
-interface Filled {
-  entry: FlowEntry;
-  /** Settles once the entry is in the store (or failed to get there) and the lock is released. */
-  written: Promise<void>;
-}
-
 export function flowCacheKey(prefix: string, account: GatewayAccount, lookup: FlowLookup): string {
   const part = encodeURIComponent;
   return [
@@ -79,8 +73,10 @@ const seconds = (ms: number) => (ms >= 0 ? Math.ceil(ms / 1000) : -Math.ceil(-ms
 @Injectable()
 export class FlowCacheService {
   private readonly logger = new Logger('FlowCache');
-  /** Loads in progress, each kept until its entry is written, so that a request in between joins it. */
   private readonly inflight = new Map<string, Promise<FlowEntry>>();
+  /** Entries already answered but not yet in the store: this replica reads them as if they were. */
+  private readonly unwritten = new Map<string, FlowEntry>();
+  /** Each write with the lock release that follows it. */
   private readonly writes = new Set<Promise<void>>();
   private readonly refreshing = new Set<string>();
   private readonly cache: CacheConfig;
@@ -112,8 +108,7 @@ export class FlowCacheService {
   async serve(key: string, account: GatewayAccount, noCache: boolean, load: () => Promise<Loaded>): Promise<Served> {
     if (noCache) {
       this.metrics.cacheRequests.inc({ result: 'bypass' });
-      const { entry } = await this.loadAndStore(key, account, load);
-      return this.served(entry, 'fwd=request');
+      return this.served(await this.loadAndStore(key, account, load), 'fwd=request');
     }
     const { entry, available } = await this.read(key);
     const now = Date.now();
@@ -158,27 +153,24 @@ export class FlowCacheService {
     };
   }
 
-  /** Entries whose writes are still in flight, for a shutdown to wait on before the store closes. */
+  /** Resolves once every write in flight, and the lock release after it, is done: for a shutdown, before the store closes. */
   async settled(): Promise<void> {
-    await Promise.all(this.writes);
+    while (this.writes.size > 0) await Promise.all(this.writes);
   }
 
   private fill(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<FlowEntry> {
     let pending = this.inflight.get(key);
     if (!pending) {
-      const filling = this.fillOnce(key, account, load);
-      const forget = () => void this.inflight.delete(key);
-      filling.then(({ written }) => written.then(forget), forget);
-      pending = filling.then(({ entry }) => entry);
+      pending = this.fillOnce(key, account, load).finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
     return pending;
   }
 
   /** One replica loads; the others wait for its entry, at most for the lock's lifetime. */
-  private async fillOnce(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<Filled> {
-    // Long enough for the holder's whole upstream call and its write.
-    const lockTtlMs = account.timeoutMs + 2_000;
+  private async fillOnce(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<FlowEntry> {
+    // Long enough for the holder's whole upstream call, retries included, and its write.
+    const lockTtlMs = account.resilience.retryDeadlineMs + 2_000;
     for (;;) {
       let token: string | null;
       try {
@@ -189,18 +181,16 @@ export class FlowCacheService {
       }
       if (token !== null) {
         const unlock = () => this.store.unlock(key, token).then(ignore, ignore);
-        let filled: Filled;
         try {
-          filled = await this.loadAndStore(key, account, load);
+          // The other replicas poll for the entry while the lock is held: it goes once the entry is written.
+          return await this.loadAndStore(key, account, load, unlock);
         } catch (error) {
           void unlock();
           throw error;
         }
-        // The other replicas poll for the entry while the lock is held: it goes once the entry is written.
-        return { entry: filled.entry, written: filled.written.then(unlock) };
       }
       const entry = await this.awaitOtherReplica(key, lockTtlMs);
-      if (entry) return { entry, written: Promise.resolve() };
+      if (entry) return entry;
     }
   }
 
@@ -221,7 +211,12 @@ export class FlowCacheService {
     return null;
   }
 
-  private async loadAndStore(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<Filled> {
+  private async loadAndStore(
+    key: string,
+    account: GatewayAccount,
+    load: () => Promise<Loaded>,
+    afterWrite: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<FlowEntry> {
     const loaded = await load();
     const now = Date.now();
     const entry: FlowEntry =
@@ -245,10 +240,14 @@ export class FlowCacheService {
             staleUntil: now + this.cache.negativeTtlMs,
           };
     // The answer does not wait for the write: a miss costs the caller the upstream call alone.
-    const written = this.write(key, entry);
+    this.unwritten.set(key, entry);
+    const written = this.write(key, entry).then(() => {
+      if (this.unwritten.get(key) === entry) this.unwritten.delete(key);
+      return afterWrite();
+    });
     this.writes.add(written);
     void written.then(() => this.writes.delete(written));
-    return { entry, written };
+    return entry;
   }
 
   private refreshInBackground(key: string, account: GatewayAccount, load: () => Promise<Loaded>): void {
@@ -260,6 +259,8 @@ export class FlowCacheService {
   }
 
   private async read(key: string): Promise<{ entry: FlowEntry | null; available: boolean }> {
+    const unwritten = this.unwritten.get(key);
+    if (unwritten) return { entry: unwritten, available: true };
     let raw: Buffer | null;
     try {
       raw = await this.store.get(key);
