@@ -127,6 +127,14 @@ describe.each(transports)('hostile XML over %s', (_name, transport, account) => 
     expectUpstreamError(await askFlow(gateway, account));
     expect((await simulator.stats())[transport].hostileAnswers).toBe(1);
   });
+
+  it('refuses a compressed answer it did not ask for', async () => {
+    const gateway = await gatewayWith();
+    await hostile('compressed');
+    expectUpstreamError(await askFlow(gateway, account));
+    expect((await simulator.stats())[transport].hostileAnswers).toBe(1);
+    expect(logsOf(gateway)).toContain('upstream sent a compressed body it was not asked for');
+  });
 });
 
 describe.each(transports)('oversize answers over %s', (_name, transport, account) => {

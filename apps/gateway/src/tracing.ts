@@ -1,8 +1,8 @@
 /**
  * OpenTelemetry, loaded before the gateway with `node --import ./dist/apps/gateway/src/tracing.js`:
- * instrumentation must patch http before Fastify, axios (the soap client) and undici are loaded.
- * Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set. W3C traceparent reaches upstream on both
- * transports: the http instrumentation covers the soap client's axios, the undici one the REST pool.
+ * instrumentation must patch http before Fastify, axios (the soap client's WSDL fetches) and
+ * undici are loaded. Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set. W3C traceparent reaches
+ * upstream on both transports: the undici instrumentation covers the REST pool and the SOAP calls.
  */
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';

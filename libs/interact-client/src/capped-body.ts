@@ -1,14 +1,24 @@
+import type { Dispatcher } from 'undici';
 import { UpstreamFailedError } from './upstream.errors.js';
 
-/** An undici response body read whole, or refused as soon as it proves larger than maxBytes. */
-export async function readCapped(
-  body: AsyncIterable<Buffer> & { destroy(): void },
-  declaredLength: unknown,
-  maxBytes: number,
-): Promise<Uint8Array> {
+/** Sent with every call: without it any content coding is acceptable (RFC 9110), and none is read here. */
+export const IDENTITY_ENCODING = { 'accept-encoding': 'identity' } as const;
+
+/**
+ * An undici response's body read whole, or refused as soon as it proves larger than maxBytes. A
+ * compressed body is refused too: it was not asked for, and read as text it would only fail later
+ * and less clearly.
+ */
+export async function readCapped(response: Dispatcher.ResponseData, maxBytes: number): Promise<Uint8Array> {
+  const { body, headers } = response;
+  const encoding = headers['content-encoding'];
+  if (encoding !== undefined && encoding !== 'identity') {
+    discard(body);
+    throw new UpstreamFailedError('upstream sent a compressed body it was not asked for');
+  }
   // A body announced as too large is refused before any of it is read.
-  if (Number(declaredLength) > maxBytes) {
-    body.destroy();
+  if (Number(headers['content-length']) > maxBytes) {
+    discard(body);
     throw new UpstreamFailedError(`response larger than ${maxBytes} bytes`);
   }
   const chunks: Buffer[] = [];
@@ -16,7 +26,7 @@ export async function readCapped(
   for await (const chunk of body) {
     size += chunk.length;
     if (size > maxBytes) {
-      body.destroy();
+      discard(body);
       throw new UpstreamFailedError(`response larger than ${maxBytes} bytes`);
     }
     chunks.push(chunk);
@@ -29,4 +39,10 @@ export async function readCapped(
     offset += chunk.length;
   }
   return bytes;
+}
+
+/** Stops reading a body: undici then reports the abort as the body's error, which nobody awaits any more. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }

@@ -1,7 +1,7 @@
 import { Pool } from 'undici';
 import { CREDENTIAL_HEADERS, restFullFlowPath } from '@app/interact';
 import type { FlowLookup, FlowTransport, UpstreamAnswer } from './flow-transport.js';
-import { readCapped } from './capped-body.js';
+import { IDENTITY_ENCODING, readCapped } from './capped-body.js';
 import { restStatusFailure } from './rest.payload.js';
 import type { UpstreamAccount } from './upstream-account.js';
 import { UpstreamTimeoutError, callFailure } from './upstream.errors.js';
@@ -38,13 +38,14 @@ export class RestFlowTransport implements FlowTransport {
         signal,
         headers: {
           accept: 'application/json, text/plain',
+          ...IDENTITY_ENCODING,
           [CREDENTIAL_HEADERS.tenantId]: account.tenantId,
           [CREDENTIAL_HEADERS.applicationKey]: account.applicationKey,
           [CREDENTIAL_HEADERS.environmentName]: account.environmentName,
         },
       });
       status = response.statusCode;
-      body = await readCapped(response.body, response.headers['content-length'], account.maxResponseBytes);
+      body = await readCapped(response, account.maxResponseBytes);
     } catch (error) {
       if (signal.aborted) throw new UpstreamTimeoutError(`no answer within ${account.timeoutMs} ms`);
       throw callFailure(error);

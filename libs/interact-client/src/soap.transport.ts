@@ -1,7 +1,7 @@
 import * as soap from 'soap';
 import { Agent } from 'undici';
 import { CREDENTIAL_HEADERS, SOAP_OPERATIONS } from '@app/interact';
-import { readCapped } from './capped-body.js';
+import { IDENTITY_ENCODING, readCapped } from './capped-body.js';
 import type { FlowLookup, FlowTransport, UpstreamAnswer } from './flow-transport.js';
 import type { UpstreamAccount } from './upstream-account.js';
 import {
@@ -102,7 +102,9 @@ class GuardedHttpClient extends soap.HttpClient {
   private async send(request: BuiltRequest, options: soap.IExOptions): Promise<UnreadAnswer> {
     const target = new URL(request.url);
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(request.headers)) headers[name] = String(value);
+    for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = String(value);
+    // The package asks for the encoding "none", which no standard names.
+    Object.assign(headers, IDENTITY_ENCODING);
     const response = await this.calls.request({
       origin: target.origin,
       path: target.pathname + target.search,
@@ -111,7 +113,7 @@ class GuardedHttpClient extends soap.HttpClient {
       body: request.data,
       signal: options.signal as AbortSignal,
     });
-    const body = await readCapped(response.body, response.headers['content-length'], options.maxContentLength);
+    const body = await readCapped(response, options.maxContentLength);
     return new UnreadAnswer(response.statusCode, body);
   }
 }

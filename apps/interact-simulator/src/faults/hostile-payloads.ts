@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { gzipSync } from 'node:zlib';
 import { CREDENTIAL_HEADERS, SOAP_NAMESPACE, SOAP_OPERATIONS, type InteractPage, type LookupKind } from '@app/interact';
 
 /**
@@ -15,6 +16,7 @@ import { CREDENTIAL_HEADERS, SOAP_NAMESPACE, SOAP_OPERATIONS, type InteractPage,
  * - `oversize`: real pages repeated past 24 MiB (above the gateway's default cap), with Content-Length;
  * - `oversize-chunked`: the same, chunked, so that only reading can tell its size;
  * - `truncated`: a found history announced whole and cut in the middle by closing the connection;
+ * - `compressed`: a found history gzipped with Content-Encoding whatever the request accepted;
  * - `echo`: an error quoting the request's credentials back, in a SOAP fault's code, string and
  *   detail, or in a REST 400's JSON.
  */
@@ -26,6 +28,7 @@ export const HOSTILE_PAYLOADS = [
   'oversize',
   'oversize-chunked',
   'truncated',
+  'compressed',
   'echo',
 ] as const;
 export type HostilePayload = (typeof HOSTILE_PAYLOADS)[number];
@@ -56,6 +59,7 @@ export interface HostileAnswer {
   contentType: string;
   /** Chunked when unset. */
   contentLength?: number;
+  contentEncoding?: string;
   chunks: Iterable<Buffer>;
   /** Close the connection after the chunks instead of ending the response. */
   cut?: boolean;
@@ -192,6 +196,10 @@ export function hostileAnswer(payload: Exclude<HostilePayload, 'none'>, request:
         cut: true,
       };
     }
+    case 'compressed': {
+      const full = gzipSync(wire === 'rest' ? JSON.stringify(pages) : envelope('', fullFlow(kind, pages)));
+      return { status: 200, contentType, contentLength: full.length, contentEncoding: 'gzip', chunks: [full] };
+    }
     case 'echo':
       return echo(request);
   }
@@ -206,6 +214,7 @@ export async function writeAnswer(
   res.writeHead(answer.status, {
     'content-type': answer.contentType,
     ...(answer.contentLength !== undefined && { 'content-length': answer.contentLength }),
+    ...(answer.contentEncoding !== undefined && { 'content-encoding': answer.contentEncoding }),
   });
   if (answer.cut) {
     const body = Buffer.concat([...answer.chunks]);
