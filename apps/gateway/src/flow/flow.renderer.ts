@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Piscina } from 'piscina';
 import { UpstreamFailedError, fromUpstreamErrorData, type UpstreamAnswer } from '@app/interact-client';
 import { renderFlow, type FlowFrame } from './flow.render.js';
@@ -21,7 +21,7 @@ const ownsItsBuffer = (bytes: Uint8Array) => bytes.byteOffset === 0 && bytes.byt
 
 /** Turns upstream answers into flow bytes, the large ones on a pool of worker threads. */
 @Injectable()
-export class FlowRenderer implements OnModuleDestroy {
+export class FlowRenderer implements OnApplicationShutdown {
   private readonly pool = new Piscina<RenderTask, RenderResult>({
     filename: WORKER.href,
     execArgv: FROM_SOURCE ? ['--import', 'tsx'] : [],
@@ -51,7 +51,8 @@ export class FlowRenderer implements OnModuleDestroy {
     throw fromUpstreamErrorData(result.failure);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the server has drained: a request still in flight may yet need a worker. */
+  async onApplicationShutdown(): Promise<void> {
     await this.pool.close();
   }
 }
