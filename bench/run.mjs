@@ -67,7 +67,7 @@ function readOptions() {
     connections: positive('BENCH_CONNECTIONS', env.BENCH_CONNECTIONS, 32),
     /** Large-history requests per transport. */
     reps: positive('BENCH_REPS', env.BENCH_REPS, values.smoke ? 1 : 5),
-    /** Turns of baseline and gateway at fixed concurrency (cache hit); the median ratio's pair is reported. */
+    /** Turns of baseline and gateway (cache hit at fixed concurrency, miss path); the median pair is reported. */
     rounds: values.smoke ? 1 : 3,
     /** Seconds of the large-history baseline window (side stream only). */
     quietSeconds: values.smoke ? 1 : Math.max(1, Math.round(duration / 2)),
