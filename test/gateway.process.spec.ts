@@ -47,6 +47,20 @@ describe('the gateway process', () => {
     await agent.close();
   });
 
+  it("keeps application keys out of the soap package's debug output", async () => {
+    await gateway.start(simulator, { DEBUG: 'node-soap' });
+    const soapAccount = DEMO_ACCOUNTS[1];
+    const response = await fetch(
+      `${gateway.url}/v1/accounts/${soapAccount.accountId}/interactions/${DEMO_IDS.claim}/flow`,
+      { headers: { authorization: `Bearer ${TEST_API_KEY}` } },
+    );
+    expect(response.status).toBe(200);
+    const output = gateway.output.join('\n');
+    // The package did describe the call it built, headers included.
+    expect(output).toMatch(/node-soap Http request: .*GetInteractionFullFlowByUUID/);
+    expect(output).not.toContain(soapAccount.applicationKey);
+  });
+
   it('logs as JSON with request ids, and never shows a secret in logs, problems or metrics', async () => {
     const canaryApplicationKey = 'canary-application-key-7c6b5a';
     const canaryApiKey = 'canary-api-key-3e2d1c';

@@ -17,8 +17,19 @@ import {
 type SoapOperation = (args: object, options: object, headers: object) => Promise<unknown>;
 type SoapCallback = (error: unknown, response?: unknown, body?: unknown) => unknown;
 
-/** Marks the options of an operation call, as opposed to the fetching of the WSDL and its imports. */
+/**
+ * Marks the options of an operation call, as opposed to the fetching of the WSDL and its imports,
+ * and carries the call's credentials. Under a symbol they stay out of the soap package's sight: it
+ * copies and logs (with DEBUG=node-soap) the request options and headers it is given, never a
+ * symbol's.
+ */
 const CALL = Symbol('interact operation call');
+
+interface CallOptions extends soap.IExOptions {
+  [CALL]: Record<string, string>;
+  signal: AbortSignal;
+  maxContentLength: number;
+}
 
 /**
  * An operation's answer, handed back unread. The soap package parses whatever reaches its success
@@ -79,7 +90,7 @@ class GuardedHttpClient extends soap.HttpClient {
     options?: soap.IExOptions,
   ): ReturnType<soap.HttpClient['request']> {
     if (options && CALL in options) {
-      const sent = this.send(this.buildRequest(url, data, headers, options) as BuiltRequest, options);
+      const sent = this.send(this.buildRequest(url, data, headers, options) as BuiltRequest, options as CallOptions);
       sent.then(callback, callback);
       return sent as unknown as ReturnType<soap.HttpClient['request']>;
     }
@@ -99,19 +110,19 @@ class GuardedHttpClient extends soap.HttpClient {
     return this.calls.close();
   }
 
-  private async send(request: BuiltRequest, options: soap.IExOptions): Promise<UnreadAnswer> {
+  private async send(request: BuiltRequest, options: CallOptions): Promise<UnreadAnswer> {
     const target = new URL(request.url);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = String(value);
     // The package asks for the encoding "none", which no standard names.
-    Object.assign(headers, IDENTITY_ENCODING);
+    Object.assign(headers, IDENTITY_ENCODING, options[CALL]);
     const response = await this.calls.request({
       origin: target.origin,
       path: target.pathname + target.search,
       method: request.method as 'POST',
       headers,
       body: request.data,
-      signal: options.signal as AbortSignal,
+      signal: options.signal,
     });
     const body = await readCapped(response, options.maxContentLength);
     return new UnreadAnswer(response.statusCode, body);
@@ -138,7 +149,8 @@ function importsOnlyFrom(wsdl: string): (resolved: string) => string {
 
 /**
  * SOAP "Get Full Interaction Flow" with the soap package: one client per account, built once from
- * the account's WSDL and reused. Credentials travel as per-call HTTP headers, never on the client.
+ * the account's WSDL and reused. Credentials travel as per-call HTTP headers, added by the HTTP
+ * client after the package has built the call: never on the client, never in the package's hands.
  */
 export class SoapFlowTransport implements FlowTransport {
   readonly kind = 'soap';
@@ -159,16 +171,16 @@ export class SoapFlowTransport implements FlowTransport {
     const signal = AbortSignal.timeout(account.timeoutMs);
     let answer: UnreadAnswer;
     try {
-      await call.call(
-        client,
-        args,
-        { signal, maxContentLength: account.maxResponseBytes, [CALL]: true },
-        {
+      const options: CallOptions = {
+        signal,
+        maxContentLength: account.maxResponseBytes,
+        [CALL]: {
           [CREDENTIAL_HEADERS.tenantId]: account.tenantId,
           [CREDENTIAL_HEADERS.applicationKey]: account.applicationKey,
           [CREDENTIAL_HEADERS.environmentName]: account.environmentName,
         },
-      );
+      };
+      await call.call(client, args, options, {});
       throw new PayloadError('the soap package read an answer it should have handed back');
     } catch (error) {
       if (signal.aborted) throw new UpstreamTimeoutError(`no answer within ${account.timeoutMs} ms`);
