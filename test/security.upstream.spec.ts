@@ -132,7 +132,9 @@ describe.each(transports)('hostile XML over %s', (_name, transport, account) => 
     const gateway = await gatewayWith();
     await hostile('compressed');
     expectUpstreamError(await askFlow(gateway, account));
-    expect((await simulator.stats())[transport].hostileAnswers).toBe(1);
+    const stats = (await simulator.stats())[transport];
+    expect(stats.acceptEncoding).toBe('identity');
+    expect(stats.hostileAnswers).toBe(1);
     expect(logsOf(gateway)).toContain('upstream sent a compressed body it was not asked for');
   });
 });

@@ -10,7 +10,7 @@ import { freePort } from './redis.js';
 
 /** The built gateway (dist/, as npm test builds it) in a process of its own, as it runs in production. */
 export class GatewayProcess {
-  readonly output: string[] = [];
+  private text = '';
   private child?: ChildProcess;
   url = '';
 
@@ -51,7 +51,8 @@ export class GatewayProcess {
         },
       },
     );
-    const collect = (chunk: Buffer) => this.output.push(...chunk.toString().split('\n').filter(Boolean));
+    // Kept whole and split only when read: a line may arrive in two chunks.
+    const collect = (chunk: Buffer) => void (this.text += chunk.toString());
     this.child.stdout?.on('data', collect);
     this.child.stderr?.on('data', collect);
     for (let attempt = 0; attempt < 100; attempt += 1) {
@@ -80,6 +81,11 @@ export class GatewayProcess {
     const exited = this.exited();
     this.child.kill('SIGKILL');
     await exited;
+  }
+
+  /** Everything the process wrote to stdout and stderr, a line each. */
+  get output(): string[] {
+    return this.text.split('\n').filter(Boolean);
   }
 
   logLines(): Array<Record<string, unknown>> {

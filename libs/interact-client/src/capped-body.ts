@@ -4,16 +4,20 @@ import { UpstreamFailedError } from './upstream.errors.js';
 /** Sent with every call: without it any content coding is acceptable (RFC 9110), and none is read here. */
 export const IDENTITY_ENCODING = { 'accept-encoding': 'identity' } as const;
 
+/** The statuses whose bodies are read as the answer: a history, or SOAP's fault. */
+const ANSWER_STATUSES = new Set([200, 500]);
+
 /**
  * An undici response's body read whole, or refused as soon as it proves larger than maxBytes. A
- * compressed body is refused too: it was not asked for, and read as text it would only fail later
- * and less clearly.
+ * compressed body was not asked for: refused where it would be the answer (read as text it would
+ * only fail later, less clearly), dropped elsewhere, where the status alone then speaks.
  */
 export async function readCapped(response: Dispatcher.ResponseData, maxBytes: number): Promise<Uint8Array> {
   const { body, headers } = response;
   const encoding = headers['content-encoding'];
   if (encoding !== undefined && encoding !== 'identity') {
     discard(body);
+    if (!ANSWER_STATUSES.has(response.statusCode)) return new Uint8Array(0);
     throw new UpstreamFailedError('upstream sent a compressed body it was not asked for');
   }
   // A body announced as too large is refused before any of it is read.

@@ -113,9 +113,9 @@ class GuardedHttpClient extends soap.HttpClient {
   private async send(request: BuiltRequest, options: CallOptions): Promise<UnreadAnswer> {
     const target = new URL(request.url);
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = String(value);
     // The package asks for the encoding "none", which no standard names.
-    Object.assign(headers, IDENTITY_ENCODING, options[CALL]);
+    for (const [name, value] of Object.entries({ ...request.headers, ...IDENTITY_ENCODING, ...options[CALL] }))
+      headers[name.toLowerCase()] = String(value);
     const response = await this.calls.request({
       origin: target.origin,
       path: target.pathname + target.search,

@@ -169,7 +169,8 @@ export class FlowCacheService {
 
   /** One replica loads; the others wait for its entry, at most for the lock's lifetime. */
   private async fillOnce(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<FlowEntry> {
-    // Long enough for the holder's whole upstream call, retries included, and its write.
+    // Long enough for the holder's upstream call, retries included, and its write. Time queued in
+    // the bulkhead is not covered: a lock that runs out then costs one more call, never a wrong answer.
     const lockTtlMs = account.resilience.retryDeadlineMs + 2_000;
     for (;;) {
       let token: string | null;

@@ -19,6 +19,8 @@ export interface TransportStats {
   hostileBytesSent: number;
   /** W3C traceparent headers of the latest requests, newest last, so tests can follow a trace upstream. */
   traceparents: string[];
+  /** The latest request's Accept-Encoding, null when it sent none. */
+  acceptEncoding: string | null;
 }
 
 export interface SimulatorStats {
@@ -62,13 +64,21 @@ export class FaultInjectionService {
     const { rest, soap } = this.config.faults;
     this.faults = { rest: { ...rest, hostile: 'none' }, soap: { ...soap, hostile: 'none' } };
     this.stats = {
-      rest: { requests: 0, injectedErrors: 0, hostileAnswers: 0, hostileBytesSent: 0, traceparents: [] },
+      rest: {
+        requests: 0,
+        injectedErrors: 0,
+        hostileAnswers: 0,
+        hostileBytesSent: 0,
+        traceparents: [],
+        acceptEncoding: null,
+      },
       soap: {
         requests: 0,
         injectedErrors: 0,
         hostileAnswers: 0,
         hostileBytesSent: 0,
         traceparents: [],
+        acceptEncoding: null,
         wsdlRequests: 0,
       },
       total: 0,
@@ -95,8 +105,10 @@ export class FaultInjectionService {
   async admit(
     transport: SimulatorTransport,
     traceparent?: string,
+    acceptEncoding?: string,
   ): Promise<{ fail: boolean; hostile: HostilePayload }> {
     this.stats[transport].requests += 1;
+    this.stats[transport].acceptEncoding = acceptEncoding ?? null;
     if (traceparent)
       this.stats[transport].traceparents = [...this.stats[transport].traceparents, traceparent].slice(
         -TRACEPARENTS_KEPT,

@@ -36,7 +36,11 @@ export class FullFlowService {
   ) {}
 
   async answer(query: FullFlowQuery): Promise<FullFlowAnswer> {
-    const { fail, hostile } = await this.faults.admit(query.transport, header(query.headers, 'traceparent'));
+    const { fail, hostile } = await this.faults.admit(
+      query.transport,
+      header(query.headers, 'traceparent'),
+      header(query.headers, 'accept-encoding'),
+    );
     const credentials = this.credentials.check(query.headers, query.accountId);
     if (!credentials.ok) return { outcome: 'unauthorized', reason: credentials.reason };
     if (hostile !== 'none') return { outcome: 'hostile', payload: hostile, pages: this.realPages() };
