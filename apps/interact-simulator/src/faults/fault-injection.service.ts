@@ -63,27 +63,15 @@ export class FaultInjectionService {
   reset(): void {
     const { rest, soap } = this.config.faults;
     this.faults = { rest: { ...rest, hostile: 'none' }, soap: { ...soap, hostile: 'none' } };
-    this.stats = {
-      rest: {
-        requests: 0,
-        injectedErrors: 0,
-        hostileAnswers: 0,
-        hostileBytesSent: 0,
-        traceparents: [],
-        acceptEncoding: null,
-      },
-      soap: {
-        requests: 0,
-        injectedErrors: 0,
-        hostileAnswers: 0,
-        hostileBytesSent: 0,
-        traceparents: [],
-        acceptEncoding: null,
-        wsdlRequests: 0,
-      },
-      total: 0,
-      entityFetches: 0,
-    };
+    const zeroed = (): TransportStats => ({
+      requests: 0,
+      injectedErrors: 0,
+      hostileAnswers: 0,
+      hostileBytesSent: 0,
+      traceparents: [],
+      acceptEncoding: null,
+    });
+    this.stats = { rest: zeroed(), soap: { ...zeroed(), wsdlRequests: 0 }, total: 0, entityFetches: 0 };
   }
 
   snapshot(): SimulatorStats {
