@@ -1,9 +1,9 @@
 import { Pool } from 'undici';
 import { CREDENTIAL_HEADERS, restFullFlowPath } from '@app/interact';
 import type { FlowLookup, FlowTransport, UpstreamAnswer } from './flow-transport.js';
-import { IDENTITY_ENCODING, readCapped } from './capped-body.js';
 import { restStatusFailure } from './rest.payload.js';
 import type { UpstreamAccount } from './upstream-account.js';
+import { fetchCapped } from './upstream-http.js';
 import { UpstreamTimeoutError, callFailure } from './upstream.errors.js';
 
 /** REST "Get Full Interaction Flow" over one keep-alive connection pool per account. */
@@ -32,20 +32,21 @@ export class RestFlowTransport implements FlowTransport {
     let status: number;
     let body: Uint8Array;
     try {
-      const response = await this.pool.request({
-        method: 'GET',
-        path,
-        signal,
-        headers: {
-          accept: 'application/json, text/plain',
-          ...IDENTITY_ENCODING,
-          [CREDENTIAL_HEADERS.tenantId]: account.tenantId,
-          [CREDENTIAL_HEADERS.applicationKey]: account.applicationKey,
-          [CREDENTIAL_HEADERS.environmentName]: account.environmentName,
+      ({ status, body } = await fetchCapped(
+        this.pool,
+        {
+          method: 'GET',
+          path,
+          signal,
+          headers: {
+            accept: 'application/json, text/plain',
+            [CREDENTIAL_HEADERS.tenantId]: account.tenantId,
+            [CREDENTIAL_HEADERS.applicationKey]: account.applicationKey,
+            [CREDENTIAL_HEADERS.environmentName]: account.environmentName,
+          },
         },
-      });
-      status = response.statusCode;
-      body = await readCapped(response, account.maxResponseBytes);
+        account.maxResponseBytes,
+      ));
     } catch (error) {
       if (signal.aborted) throw new UpstreamTimeoutError(`no answer within ${account.timeoutMs} ms`);
       throw callFailure(error);

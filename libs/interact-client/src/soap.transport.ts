@@ -1,9 +1,9 @@
 import * as soap from 'soap';
 import { Agent } from 'undici';
 import { CREDENTIAL_HEADERS, SOAP_OPERATIONS } from '@app/interact';
-import { IDENTITY_ENCODING, readCapped } from './capped-body.js';
 import type { FlowLookup, FlowTransport, UpstreamAnswer } from './flow-transport.js';
 import type { UpstreamAccount } from './upstream-account.js';
+import { fetchCapped } from './upstream-http.js';
 import {
   PayloadError,
   UpstreamError,
@@ -113,19 +113,22 @@ class GuardedHttpClient extends soap.HttpClient {
   private async send(request: BuiltRequest, options: CallOptions): Promise<UnreadAnswer> {
     const target = new URL(request.url);
     const headers: Record<string, string> = {};
-    // The package asks for the encoding "none", which no standard names.
-    for (const [name, value] of Object.entries({ ...request.headers, ...IDENTITY_ENCODING, ...options[CALL] }))
+    // Lower case, so that fetchCapped replaces the package's Accept-Encoding "none", which no standard names.
+    for (const [name, value] of Object.entries({ ...request.headers, ...options[CALL] }))
       headers[name.toLowerCase()] = String(value);
-    const response = await this.calls.request({
-      origin: target.origin,
-      path: target.pathname + target.search,
-      method: request.method as 'POST',
-      headers,
-      body: request.data,
-      signal: options.signal,
-    });
-    const body = await readCapped(response, options.maxContentLength);
-    return new UnreadAnswer(response.statusCode, body);
+    const { status, body } = await fetchCapped(
+      this.calls,
+      {
+        origin: target.origin,
+        path: target.pathname + target.search,
+        method: request.method as 'POST',
+        headers,
+        body: request.data,
+        signal: options.signal,
+      },
+      options.maxContentLength,
+    );
+    return new UnreadAnswer(status, body);
   }
 }
 

@@ -30,7 +30,7 @@ export interface FlowEntry extends EntryMeta {
 }
 
 /** How the cache answered, for metrics: served fresh, fetched, served stale, or not consulted. */
-export type CacheResult = 'hit' | 'miss' | 'stale' | 'bypass';
+type CacheResult = 'hit' | 'miss' | 'stale' | 'bypass';
 
 export interface Served {
   entry: FlowEntry;

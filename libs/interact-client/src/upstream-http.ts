@@ -1,18 +1,32 @@
 import type { Dispatcher } from 'undici';
 import { UpstreamFailedError } from './upstream.errors.js';
 
-/** Sent with every call: without it any content coding is acceptable (RFC 9110), and none is read here. */
-export const IDENTITY_ENCODING = { 'accept-encoding': 'identity' } as const;
-
 /** The statuses whose bodies are read as the answer: a history, or SOAP's fault. */
 const ANSWER_STATUSES = new Set([200, 500]);
 
 /**
- * An undici response's body read whole, or refused as soon as it proves larger than maxBytes. A
- * compressed body was not asked for: refused where it would be the answer (read as text it would
- * only fail later, less clearly), dropped elsewhere, where the status alone then speaks.
+ * One upstream call, both transports' way: sent asking for no content coding (without
+ * Accept-Encoding any is acceptable, RFC 9110, and none is read here), its status and its body read
+ * whole, or refused as soon as the body proves larger than maxBytes. A caller's Accept-Encoding, in
+ * lower case, is replaced rather than doubled.
  */
-export async function readCapped(response: Dispatcher.ResponseData, maxBytes: number): Promise<Uint8Array> {
+export async function fetchCapped(
+  dispatcher: Dispatcher,
+  request: Dispatcher.RequestOptions & { headers: Record<string, string> },
+  maxBytes: number,
+): Promise<{ status: number; body: Uint8Array }> {
+  const response = await dispatcher.request({
+    ...request,
+    headers: { ...request.headers, 'accept-encoding': 'identity' },
+  });
+  return { status: response.statusCode, body: await readCapped(response, maxBytes) };
+}
+
+/**
+ * A compressed body was not asked for: refused where it would be the answer (read as text it
+ * would only fail later, less clearly), dropped elsewhere, where the status alone then speaks.
+ */
+async function readCapped(response: Dispatcher.ResponseData, maxBytes: number): Promise<Uint8Array> {
   const { body, headers } = response;
   const encoding = headers['content-encoding'];
   if (encoding !== undefined && encoding !== 'identity') {
