@@ -63,6 +63,9 @@ const upstreamFailed = (error: unknown): error is ProblemException =>
 
 const ignore = () => undefined;
 
+/** The next turn of the event loop: the reply of the current one has been written by then. */
+const afterAnswer = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const seconds = (ms: number) => (ms >= 0 ? Math.ceil(ms / 1000) : -Math.ceil(-ms / 1000));
 
 /**
@@ -240,9 +243,10 @@ export class FlowCacheService {
             freshUntil: now + this.cache.negativeTtlMs,
             staleUntil: now + this.cache.negativeTtlMs,
           };
-    // The answer does not wait for the write: a miss costs the caller the upstream call alone.
+    // The answer does not wait for the write, nor for its encoding to start: the write begins
+    // once the answer has been handed to the socket, so a miss costs the caller the upstream call alone.
     this.unwritten.set(key, entry);
-    const written = this.write(key, entry).then(() => {
+    const written = afterAnswer().then(() => this.write(key, entry)).then(() => {
       if (this.unwritten.get(key) === entry) this.unwritten.delete(key);
       return afterWrite();
     });
