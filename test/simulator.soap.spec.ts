@@ -103,7 +103,10 @@ describe('simulator SOAP full flow', () => {
     expect(error.body).toContain(
       '<ns2:GetInteractionUniqueIdResponse xmlns:ns2="http://com/jacada/interact/agent/soap">',
     );
-    expect(error.body).toContain(`<ns2:uniqueId>history for UUID ${DEMO_IDS.notFound} was not found</ns2:uniqueId>`);
+    // Uniphore's SOAP table words it "for attribute" for a lookup by UUID too.
+    expect(error.body).toContain(
+      `<ns2:uniqueId>history for attribute ${DEMO_IDS.notFound} was not found</ns2:uniqueId>`,
+    );
     const byAttr = await failure(byAttribute('nobody'));
     expect(byAttr.body).toContain('<ns2:uniqueId>history for attribute nobody was not found</ns2:uniqueId>');
   });

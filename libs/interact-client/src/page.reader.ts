@@ -44,9 +44,19 @@ function integer(value: unknown, path: string): number {
   return number;
 }
 
+/** The largest time a JavaScript Date holds: a timestamp beyond it cannot be shown as a date. */
+const MAX_EPOCH_MS = 8.64e15;
+
+function epochMillis(value: unknown, path: string): number {
+  const millis = integer(value, path);
+  if (Math.abs(millis) > MAX_EPOCH_MS) fail(path, 'is not a time');
+  return millis;
+}
+
+// XML Schema's boolean is also spelt 1 and 0.
 function boolean(value: unknown, path: string): boolean {
-  if (value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
+  if (value === true || value === 'true' || value === '1') return true;
+  if (value === false || value === 'false' || value === '0') return false;
   return fail(path, 'is not a boolean');
 }
 
@@ -61,7 +71,8 @@ function button(value: unknown, path: string): InteractButton {
 }
 
 function widget(raw: Raw, path: string): Partial<InteractWidgets> {
-  const present = INTERACT_WIDGET_KEYS.filter((key) => raw[key] !== undefined);
+  // Some serializers write an absent field as null.
+  const present = INTERACT_WIDGET_KEYS.filter((key) => raw[key] !== undefined && raw[key] !== null);
   if (present.length !== 1) fail(path, `must carry exactly one widget key, found ${present.length}`);
   const key = present[0];
   const body = raw[key] === '' ? {} : object(raw[key], `${path}.${key}`);
@@ -131,7 +142,7 @@ function page(value: unknown, path: string): InteractPage {
   const content = object(raw.pageContent, `${path}.pageContent`);
   const header = object(content.contentHeader, `${path}.pageContent.contentHeader`);
   return {
-    timestamp: integer(raw.timestamp, `${path}.timestamp`),
+    timestamp: epochMillis(raw.timestamp, `${path}.timestamp`),
     language: text(raw.language, `${path}.language`),
     pageNavigation: {
       navigationTitle: text(navigation.navigationTitle, `${path}.pageNavigation.navigationTitle`),

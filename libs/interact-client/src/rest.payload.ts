@@ -1,4 +1,4 @@
-import { EMPTY_HISTORY_BODY, NOT_FOUND_SENTENCE, type InteractPage } from '@app/interact';
+import { NOT_FOUND_SENTENCE, isEmptyHistoryBody, type InteractPage } from '@app/interact';
 import { readInteractPages } from './page.reader.js';
 import {
   PayloadError,
@@ -19,9 +19,8 @@ export function restStatusFailure(status: number, body: string): UpstreamError {
 
 /** The one place a REST 200 body is interpreted: EMPTY, or a JSON list of pages. */
 export function readRestPayload(body: Uint8Array): InteractPage[] {
-  // Uniphore documents an empty body as "EMPTY"; real hosts send either.
-  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8').trim();
-  if (text === '' || text === EMPTY_HISTORY_BODY) return [];
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  if (isEmptyHistoryBody(text)) return [];
   let json: unknown;
   try {
     json = JSON.parse(text);

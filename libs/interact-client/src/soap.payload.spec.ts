@@ -53,6 +53,39 @@ describe('readSoapPayload', () => {
     expect(read(envelope(response(' ')))).toEqual([]);
   });
 
+  it('reads a whole body of EMPTY, or none, as no pages, as Uniphore’s table shows it', () => {
+    expect(read('EMPTY')).toEqual([]);
+    expect(read(' EMPTY\n')).toEqual([]);
+    expect(read('')).toEqual([]);
+    expect(failure('EMPTY', 500).message).toBe('upstream answered 500');
+  });
+
+  it('refuses a response whose elements hold no page, rather than calling it empty', () => {
+    const other = failure(envelope(response('<summary><pages>3</pages></summary>')));
+    expect(other).toBeInstanceOf(PayloadError);
+    expect(other.message).toBe('upstream SOAP response holds no page element');
+  });
+
+  it('reads XML Schema’s 1 and 0 as booleans', () => {
+    const [first] = read(
+      envelope(
+        response(
+          page('One')
+            .replace('<buttonVisible>true</buttonVisible>', '<buttonVisible>1</buttonVisible>')
+            .replace('<buttonVisible>false</buttonVisible>', '<buttonVisible>0</buttonVisible>'),
+        ),
+      ),
+    );
+    expect(first.pageNavigation.navigationRight.buttonVisible).toBe(true);
+    expect(first.pageNavigation.navigationLeft.buttonVisible).toBe(false);
+  });
+
+  it('refuses a timestamp no date can hold, as a payload error', () => {
+    const error = failure(envelope(response(page('One').replace('1795379251099', '8640000000000001'))));
+    expect(error).toBeInstanceOf(PayloadError);
+    expect(error.message).toBe('upstream payload: pages[0].timestamp is not a time');
+  });
+
   it('never lets an element name reach a prototype', () => {
     const pages = read(envelope(response(page('One', '<__proto__><polluted>yes</polluted></__proto__>'))));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -76,6 +109,7 @@ describe('readSoapPayload', () => {
         `<a:${SOAP_NOT_FOUND_ELEMENT} xmlns:a="${SOAP_AGENT_NAMESPACE}"><a:uniqueId>${text}</a:uniqueId></a:${SOAP_NOT_FOUND_ELEMENT}>`,
       );
     expect(failure(notFound('history for UUID 1 was not found'))).toBeInstanceOf(UpstreamNotFoundError);
+    expect(failure(notFound('history for attribute 1 was not found'))).toBeInstanceOf(UpstreamNotFoundError);
     expect(failure(notFound('4c221517'))).toBeInstanceOf(PayloadError);
   });
 

@@ -1,7 +1,7 @@
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import {
-  EMPTY_HISTORY_BODY,
   NOT_FOUND_SENTENCE,
+  isEmptyHistoryBody,
   SOAP_AGENT_NAMESPACE,
   SOAP_NAMESPACE,
   SOAP_NOT_FOUND_ELEMENT,
@@ -120,6 +120,8 @@ function faultError(fault: Content): UpstreamFailedError | UpstreamUnauthorizedE
  */
 export function readSoapPayload(status: number, responseElement: string, body: Uint8Array): InteractPage[] {
   const xml = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  // Uniphore's table gives EMPTY, not an envelope, as the answer of an empty history.
+  if (status === 200 && isEmptyHistoryBody(xml)) return [];
   if (DOCTYPE.test(xml)) throw new PayloadError('upstream XML carries a DOCTYPE');
   let element: BodyElement | undefined;
   try {
@@ -139,9 +141,10 @@ export function readSoapPayload(status: number, responseElement: string, body: U
     throw new PayloadError('upstream SOAP body is not the answer of the operation called');
   const { content } = element;
   if (typeof content === 'string') {
-    const text = content.trim();
-    if (text === '' || text === EMPTY_HISTORY_BODY) return [];
+    if (isEmptyHistoryBody(content)) return [];
     throw new PayloadError('upstream SOAP response holds unexpected text');
   }
+  // Elements but no page is an answer of another shape, not an empty history.
+  if (content.page === undefined) throw new PayloadError('upstream SOAP response holds no page element');
   return readInteractPages(content.page);
 }

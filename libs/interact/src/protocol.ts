@@ -19,13 +19,24 @@ export const UNAUTHORIZED_BODY = {
 
 /** Upstream's way of saying "found, but nothing in it", on both transports. */
 export const EMPTY_HISTORY_BODY = 'EMPTY';
+
+/** Uniphore writes an empty body as EMPTY in its tables; real hosts send either. */
+export function isEmptyHistoryBody(text: string): boolean {
+  const trimmed = text.trim();
+  return trimmed === '' || trimmed === EMPTY_HISTORY_BODY;
+}
+
 /** REST body of an internal error. */
 export const INTERNAL_ERROR_BODY = 'exception';
 
 export type LookupKind = 'interactionId' | 'callerAttribute';
 
-export function notFoundSentence(kind: LookupKind, value: string): string {
-  return kind === 'interactionId'
+/**
+ * Uniphore's tables word it by lookup on REST, but say "attribute" for both lookups on SOAP; the
+ * gateway accepts either wording on either transport.
+ */
+export function notFoundSentence(transport: 'rest' | 'soap', kind: LookupKind, value: string): string {
+  return transport === 'rest' && kind === 'interactionId'
     ? `history for UUID ${value} was not found`
     : `history for attribute ${value} was not found`;
 }

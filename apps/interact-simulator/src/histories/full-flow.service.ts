@@ -50,7 +50,7 @@ export class FullFlowService {
       case 'found':
         return { outcome: 'found', history: found.history, pages: found.pages };
       case 'not-found':
-        return { outcome: 'not-found', sentence: notFoundSentence(query.kind, query.value) };
+        return { outcome: 'not-found', sentence: notFoundSentence(query.transport, query.kind, query.value) };
       default:
         return { outcome: found.status };
     }
