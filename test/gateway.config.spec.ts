@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadGatewayConfig } from '../apps/gateway/src/config/gateway.config.js';
 
@@ -18,6 +19,12 @@ const restAccount = {
   baseUrl: 'http://interact.internal:8080',
   tenantId: 'tenant',
   environmentName: 'PROD',
+};
+
+const client = {
+  id: 'desk',
+  keySha256: 'c48a01f49fd0f2cc404bc3cbbc80e91457a3d41bb429a695243de4c61794155c',
+  accounts: ['12345678'],
 };
 
 function load(accounts: unknown, env: Record<string, string> = {}) {
@@ -172,6 +179,92 @@ describe('gateway configuration', () => {
       /^REDIS_SENTINEL_NAME is required/,
     ],
     ['a bad PORT', () => load({ accounts: [restAccount] }, { PORT: 'eighty' }), /^PORT must be a port number/],
+    ['PORT 0', () => load({ accounts: [restAccount] }, { PORT: '0' }), /^PORT must be a port number from 1 to 65535/],
+    ['PORT above 65535', () => load({ accounts: [restAccount] }, { PORT: '65536' }), /^PORT must be a port number/],
+    [
+      'an unknown top-level setting',
+      () => load({ accounts: [restAccount], clinets: [] }),
+      /^GATEWAY_CONFIG_FILE: clinets is not a known setting$/,
+    ],
+    [
+      'an unknown account setting',
+      () => load({ accounts: [{ ...restAccount, cacheTTLSeconds: 60 }] }),
+      /^GATEWAY_CONFIG_FILE: accounts\[0\]\.cacheTTLSeconds is not a known setting$/,
+    ],
+    [
+      'an unknown resilience setting',
+      () => load({ accounts: [{ ...restAccount, resilience: { retryMaxAtempts: 5 } }] }),
+      /^GATEWAY_CONFIG_FILE: accounts\[0\]\.resilience\.retryMaxAtempts is not a known setting$/,
+    ],
+    [
+      'an unknown client setting',
+      () => load({ accounts: [restAccount], clients: [{ ...client, rateLimitPerMin: 60 }] }),
+      /^GATEWAY_CONFIG_FILE: clients\[0\]\.rateLimitPerMin is not a known setting$/,
+    ],
+    [
+      'a first retry delay above the longest',
+      () =>
+        load({ accounts: [{ ...restAccount, resilience: { retryInitialDelayMs: 2_000, retryMaxDelayMs: 1_000 } }] }),
+      /accounts\[0\]\.resilience\.retryInitialDelayMs \(2000\) must be at most .*accounts\[0\]\.resilience\.retryMaxDelayMs \(1000\)/,
+    ],
+    [
+      'a sentinel port above 65535',
+      () => load({ accounts: [restAccount] }, { REDIS_SENTINELS: 'a:26379,r:99999', REDIS_SENTINEL_NAME: 'main' }),
+      /^REDIS_SENTINELS must give ports from 1 to 65535, got "r:99999"/,
+    ],
+    [
+      'a cluster node on port 0',
+      () => load({ accounts: [restAccount] }, { REDIS_CLUSTER_NODES: 'a:0' }),
+      /^REDIS_CLUSTER_NODES must give ports from 1 to 65535, got "a:0"/,
+    ],
+    [
+      'a REDIS_TLS that is not true or false',
+      () => load({ accounts: [restAccount] }, { REDIS_CLUSTER_NODES: 'a:6379', REDIS_TLS: 'yes' }),
+      /^REDIS_TLS must be "true" or "false", got "yes"/,
+    ],
+    [
+      'both REDIS_URL and REDIS_SENTINELS',
+      () =>
+        load(
+          { accounts: [restAccount] },
+          { REDIS_URL: 'redis://r:6379', REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_NAME: 'main' },
+        ),
+      /^REDIS_URL, REDIS_SENTINELS, REDIS_CLUSTER_NODES exclude one another: set one, got REDIS_URL and REDIS_SENTINELS$/,
+    ],
+    [
+      'both REDIS_SENTINELS and REDIS_CLUSTER_NODES',
+      () =>
+        load(
+          { accounts: [restAccount] },
+          { REDIS_SENTINELS: 'a:26379', REDIS_SENTINEL_NAME: 'main', REDIS_CLUSTER_NODES: 'b:6379' },
+        ),
+      /exclude one another: set one, got REDIS_SENTINELS and REDIS_CLUSTER_NODES$/,
+    ],
+    [
+      'REDIS_PASSWORD beside REDIS_URL',
+      () => load({ accounts: [restAccount] }, { REDIS_URL: 'redis://r:6379', REDIS_PASSWORD: 'secret' }),
+      /^REDIS_PASSWORD does not apply with REDIS_URL/,
+    ],
+    [
+      'REDIS_TLS beside REDIS_URL',
+      () => load({ accounts: [restAccount] }, { REDIS_URL: 'redis://r:6379', REDIS_TLS: 'true' }),
+      /^REDIS_TLS does not apply with REDIS_URL: use a rediss:\/\/ URL/,
+    ],
+    [
+      'SHUTDOWN_GRACE_SECONDS 0',
+      () => load({ accounts: [restAccount] }, { SHUTDOWN_GRACE_SECONDS: '0' }),
+      /^SHUTDOWN_GRACE_SECONDS must be a number of at least 1, got "0"/,
+    ],
+    [
+      'RENDER_THREADS 0',
+      () => load({ accounts: [restAccount] }, { RENDER_THREADS: '0' }),
+      /^RENDER_THREADS must be a whole number of at least 1, got "0"/,
+    ],
+    [
+      'a fractional RENDER_THREADS',
+      () => load({ accounts: [restAccount] }, { RENDER_THREADS: '1.5' }),
+      /^RENDER_THREADS must be a whole number of at least 1, got "1.5"/,
+    ],
     [
       'a bad PUBLIC_BASE_URL',
       () => load({ accounts: [restAccount] }, { PUBLIC_BASE_URL: 'ftp://x' }),
@@ -181,6 +274,68 @@ describe('gateway configuration', () => {
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(message);
   });
+
+  it('takes an empty variable as unset, like an absent one', () => {
+    const config = load(
+      { accounts: [restAccount] },
+      Object.fromEntries(
+        [
+          'PORT',
+          'LOG_LEVEL',
+          'SHUTDOWN_GRACE_SECONDS',
+          'CACHE_KEY_PREFIX',
+          'REDIS_URL',
+          'REDIS_PASSWORD',
+          'REDIS_TLS',
+          'RENDER_THREADS',
+        ].map((name) => [name, '']),
+      ),
+    );
+    expect(config).toMatchObject({
+      port: 3000,
+      logLevel: 'info',
+      shutdownGraceMs: 20_000,
+      renderThreads: load({ accounts: [restAccount] }).renderThreads,
+    });
+    expect(config.cache).toMatchObject({ keyPrefix: 'ifg', store: { kind: 'memory' } });
+  });
+
+  it('connects to Sentinel or Cluster over TLS with a password', () => {
+    const tlsAndPassword = { REDIS_TLS: 'true', REDIS_PASSWORD: 'secret' };
+    expect(
+      load(
+        { accounts: [restAccount] },
+        { REDIS_SENTINELS: 'a:26379,b:26379', REDIS_SENTINEL_NAME: 'main', ...tlsAndPassword },
+      ).cache.store,
+    ).toMatchObject({
+      kind: 'redis',
+      connection: { mode: 'sentinel', tls: true, password: 'secret', sentinels: [{ host: 'a', port: 26379 }, {}] },
+    });
+    expect(
+      load({ accounts: [restAccount] }, { REDIS_CLUSTER_NODES: 'a:65535', ...tlsAndPassword }).cache.store,
+    ).toMatchObject({
+      kind: 'redis',
+      connection: { mode: 'cluster', tls: true, password: 'secret', nodes: [{ host: 'a', port: 65535 }] },
+    });
+  });
+
+  it('sizes the render pool from RENDER_THREADS, by default every core but one and at most 4', () => {
+    expect(load({ accounts: [restAccount] }).renderThreads).toBe(Math.min(4, Math.max(1, availableParallelism() - 1)));
+    expect(load({ accounts: [restAccount] }, { RENDER_THREADS: '6' }).renderThreads).toBe(6);
+  });
+
+  it.each(['config/demo.json', 'config/compose.yaml', 'deploy/base/gateway.yaml'])(
+    'loads %s, whose every setting is a known one',
+    (path) => {
+      const config = loadGatewayConfig({
+        GATEWAY_CONFIG_FILE: fileURLToPath(new URL(`../${path}`, import.meta.url)),
+        INTERACT_APPLICATION_KEY_12345678: 'k1',
+        INTERACT_APPLICATION_KEY_12345679: 'k2',
+      });
+      expect(config.accounts.map(({ accountId }) => accountId)).toEqual(['12345678', '12345679']);
+      expect(config.clients).toHaveLength(1);
+    },
+  );
 
   it('never repeats an application key in its messages', () => {
     try {

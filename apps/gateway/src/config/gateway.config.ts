@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import type { RedisConnection } from '@app/cache';
 import type { UpstreamAccount } from '@app/interact-client';
@@ -65,6 +66,8 @@ export interface GatewayConfig {
   docsEnabled: boolean;
   /** Origins allowed by CORS; none (CORS off) unless configured. */
   corsOrigins: string[];
+  /** Worker threads that read large upstream answers. */
+  renderThreads: number;
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
@@ -76,11 +79,55 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_CACHE_TTL_SECONDS = 300;
 const DEFAULT_MAX_RESPONSE_BYTES = 20 * 1024 * 1024;
 const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_PORT = 65_535;
+/**
+ * Each render thread may grow to some 270 MB (see FlowRenderer), and on Node 20
+ * availableParallelism() counts the node's cores, not the container's CPU limit: without a cap a
+ * pod on a large node would start dozens of them.
+ */
+const DEFAULT_RENDER_THREADS_MAX = 4;
+
+const TOP_LEVEL_SETTINGS = ['accounts', 'clients'];
+const ACCOUNT_SETTINGS = [
+  'id',
+  'transport',
+  'baseUrl',
+  'apiVersion',
+  'tenantId',
+  'environmentName',
+  'applicationKeyEnv',
+  'applicationKeyFile',
+  'timeoutMs',
+  'maxResponseBytes',
+  'cacheTtlSeconds',
+  'resilience',
+  'wsdl',
+  'soapEndpoint',
+];
+const RESILIENCE_SETTINGS: readonly (keyof ResilienceConfig)[] = [
+  'retryMaxAttempts',
+  'retryInitialDelayMs',
+  'retryMaxDelayMs',
+  'retryDeadlineMs',
+  'breakerFailureRatio',
+  'breakerWindowMs',
+  'breakerMinimumRps',
+  'breakerHalfOpenAfterMs',
+  'bulkheadMaxConcurrent',
+  'bulkheadMaxQueue',
+];
+const CLIENT_SETTINGS = ['id', 'keySha256', 'accounts', 'rateLimitPerMinute'];
 
 type Raw = Record<string, unknown>;
 
 function isObject(value: unknown): value is Raw {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A misspelt setting would otherwise be ignored and its default used without a word. */
+function knownSettingsOnly(raw: Raw, known: readonly string[], pathOf: (key: string) => string): void {
+  const unknown = Object.keys(raw).find((key) => !known.includes(key));
+  if (unknown !== undefined) throw new ConfigError(`${pathOf(unknown)} is not a known setting`);
 }
 
 function requiredText(raw: Raw, key: string, at: string): string {
@@ -118,11 +165,6 @@ function httpUrl(value: string, at: string): string {
 
 /** Application keys never sit in the configuration file: they come from the environment or a mounted file. */
 function applicationKey(raw: Raw, at: string, accountId: string, env: NodeJS.ProcessEnv): string {
-  if ('applicationKey' in raw) {
-    throw new ConfigError(
-      `${at}.applicationKey must not be in the configuration file: use applicationKeyEnv or applicationKeyFile`,
-    );
-  }
   const file = optionalText(raw, 'applicationKeyFile', at);
   if (file !== undefined) {
     let key: string;
@@ -142,6 +184,12 @@ function applicationKey(raw: Raw, at: string, accountId: string, env: NodeJS.Pro
 
 function account(raw: unknown, at: string, env: NodeJS.ProcessEnv): GatewayAccount {
   if (!isObject(raw)) throw new ConfigError(`${at} must be an object`);
+  if ('applicationKey' in raw) {
+    throw new ConfigError(
+      `${at}.applicationKey must not be in the configuration file: use applicationKeyEnv or applicationKeyFile`,
+    );
+  }
+  knownSettingsOnly(raw, ACCOUNT_SETTINGS, (key) => `${at}.${key}`);
   const accountId = requiredText(raw, 'id', at);
   if (!ACCOUNT_ID.test(accountId)) throw new ConfigError(`${at}.id must be 1 to 64 letters, digits, '_' or '-'`);
   const transport = raw.transport;
@@ -185,6 +233,7 @@ function positiveNumber(raw: Raw, key: string, at: string, fallback: number): nu
 function resilience(value: unknown, at: string, timeoutMs: number): ResilienceConfig {
   if (value !== undefined && !isObject(value)) throw new ConfigError(`${at} must be an object`);
   const raw = value ?? {};
+  knownSettingsOnly(raw, RESILIENCE_SETTINGS, (key) => `${at}.${key}`);
   const config: ResilienceConfig = {
     retryMaxAttempts: positiveInteger(raw, 'retryMaxAttempts', at, 3),
     retryInitialDelayMs: positiveInteger(raw, 'retryInitialDelayMs', at, 100),
@@ -197,6 +246,11 @@ function resilience(value: unknown, at: string, timeoutMs: number): ResilienceCo
     bulkheadMaxConcurrent: positiveInteger(raw, 'bulkheadMaxConcurrent', at, 32),
     bulkheadMaxQueue: positiveInteger(raw, 'bulkheadMaxQueue', at, 64),
   };
+  if (config.retryInitialDelayMs > config.retryMaxDelayMs) {
+    throw new ConfigError(
+      `${at}.retryInitialDelayMs (${config.retryInitialDelayMs}) must be at most ${at}.retryMaxDelayMs (${config.retryMaxDelayMs})`,
+    );
+  }
   if (config.retryDeadlineMs < timeoutMs)
     throw new ConfigError(`${at}.retryDeadlineMs must be at least the account's timeoutMs (${timeoutMs})`);
   return config;
@@ -225,6 +279,7 @@ export function parseClients(document: unknown, accounts: GatewayAccount[], sour
     if (!isObject(raw)) throw new ConfigError(`${at} must be an object`);
     if ('key' in raw || 'apiKey' in raw)
       throw new ConfigError(`${at} must not hold the key itself: give keySha256, its SHA-256 in hex`);
+    knownSettingsOnly(raw, CLIENT_SETTINGS, (key) => `${at}.${key}`);
     const hash = requiredText(raw, 'keySha256', at);
     if (!/^[0-9a-f]{64}$/i.test(hash))
       throw new ConfigError(`${at}.keySha256 must be 64 hexadecimal digits (the SHA-256 of the key)`);
@@ -250,10 +305,15 @@ export function parseClients(document: unknown, accounts: GatewayAccount[], sour
   return clients;
 }
 
+/** One render thread per core but the event loop's, within DEFAULT_RENDER_THREADS_MAX. */
+function defaultRenderThreads(): number {
+  return Math.min(DEFAULT_RENDER_THREADS_MAX, Math.max(1, availableParallelism() - 1));
+}
+
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new ConfigError(`PORT must be a port number, got "${env.PORT}"`);
+  const rawPort = envValue(env, 'PORT');
+  const port = rawPort === undefined ? 3000 : Number(rawPort);
+  if (!isPort(port)) throw new ConfigError(`PORT must be a port number from 1 to ${MAX_PORT}, got "${rawPort}"`);
   const file = env.GATEWAY_CONFIG_FILE;
   if (!file)
     throw new ConfigError('GATEWAY_CONFIG_FILE is not set (the YAML or JSON file that lists the Interact accounts)');
@@ -264,6 +324,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   } catch (error) {
     throw new ConfigError(`GATEWAY_CONFIG_FILE cannot be read as YAML or JSON (${file}): ${(error as Error).message}`);
   }
+  if (isObject(document)) knownSettingsOnly(document, TOP_LEVEL_SETTINGS, (key) => `GATEWAY_CONFIG_FILE: ${key}`);
   const accounts = parseAccounts(document, env, 'GATEWAY_CONFIG_FILE');
   const publicBaseUrl = env.PUBLIC_BASE_URL
     ? httpUrl(env.PUBLIC_BASE_URL, 'PUBLIC_BASE_URL').replace(/\/+$/, '')
@@ -276,15 +337,25 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     clients: parseClients(document, accounts, 'GATEWAY_CONFIG_FILE'),
     cache: cacheConfig(env),
     logLevel: logLevel(env),
-    shutdownGraceMs: envNumber(env, 'SHUTDOWN_GRACE_SECONDS', 20) * 1000,
+    // No time at all would cut every request in flight.
+    shutdownGraceMs: envNumber(env, 'SHUTDOWN_GRACE_SECONDS', 20, 1) * 1000,
     docsEnabled: envBoolean(env, 'DOCS_ENABLED', true),
     corsOrigins: corsOrigins(env),
+    renderThreads: envWholeNumber(env, 'RENDER_THREADS', defaultRenderThreads(), 1),
   };
 }
 
-function envBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+/** An empty variable means unset: Kubernetes passes an env entry without a value as "", Compose an unset ${VAR} alike. */
+function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+  return raw === '' ? undefined : raw;
+}
+
+const isPort = (value: number) => Number.isInteger(value) && value >= 1 && value <= MAX_PORT;
+
+function envBoolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = envValue(env, name);
+  if (raw === undefined) return fallback;
   if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be "true" or "false", got "${raw}"`);
   return raw === 'true';
 }
@@ -300,18 +371,27 @@ function corsOrigins(env: NodeJS.ProcessEnv): string[] {
 }
 
 function logLevel(env: NodeJS.ProcessEnv): LogLevel {
-  const level = env.LOG_LEVEL ?? 'info';
+  const level = envValue(env, 'LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(level))
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
   return level as LogLevel;
 }
 
 function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+  const raw = envValue(env, name);
+  if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < minimum)
     throw new ConfigError(`${name} must be a number of at least ${minimum}, got "${raw}"`);
+  return value;
+}
+
+function envWholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum: number): number {
+  const raw = envValue(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < minimum)
+    throw new ConfigError(`${name} must be a whole number of at least ${minimum}, got "${raw}"`);
   return value;
 }
 
@@ -319,13 +399,20 @@ function hostPorts(name: string, raw: string): Array<{ host: string; port: numbe
   return raw.split(',').map((item) => {
     const match = /^\s*([^:\s]+):(\d{1,5})\s*$/.exec(item);
     if (!match) throw new ConfigError(`${name} must list host:port pairs separated by commas, got "${item}"`);
-    return { host: match[1], port: Number(match[2]) };
+    const port = Number(match[2]);
+    if (!isPort(port)) throw new ConfigError(`${name} must give ports from 1 to ${MAX_PORT}, got "${item}"`);
+    return { host: match[1], port };
   });
 }
 
+const REDIS_MODES = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'];
+
 function redisConnection(env: NodeJS.ProcessEnv): RedisConnection | undefined {
-  const tls = env.REDIS_TLS === 'true';
-  const password = env.REDIS_PASSWORD || undefined;
+  const modes = REDIS_MODES.filter((name) => envValue(env, name) !== undefined);
+  if (modes.length > 1)
+    throw new ConfigError(`${REDIS_MODES.join(', ')} exclude one another: set one, got ${modes.join(' and ')}`);
+  const tls = envBoolean(env, 'REDIS_TLS', false);
+  const password = envValue(env, 'REDIS_PASSWORD');
   const auth = password !== undefined ? { password } : {};
   if (env.REDIS_CLUSTER_NODES)
     return { mode: 'cluster', nodes: hostPorts('REDIS_CLUSTER_NODES', env.REDIS_CLUSTER_NODES), tls, ...auth };
@@ -343,6 +430,13 @@ function redisConnection(env: NodeJS.ProcessEnv): RedisConnection | undefined {
   if (env.REDIS_URL) {
     if (!/^rediss?:\/\/[^\s]+$/.test(env.REDIS_URL))
       throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+    // The URL carries both: a second source would be ignored, or disagree with it.
+    if (password !== undefined)
+      throw new ConfigError(
+        'REDIS_PASSWORD does not apply with REDIS_URL: put it in the URL (redis://:password@host:6379)',
+      );
+    if (envValue(env, 'REDIS_TLS') !== undefined)
+      throw new ConfigError('REDIS_TLS does not apply with REDIS_URL: use a rediss:// URL for TLS');
     return { mode: 'standalone', url: env.REDIS_URL };
   }
   return undefined;
@@ -350,7 +444,7 @@ function redisConnection(env: NodeJS.ProcessEnv): RedisConnection | undefined {
 
 function cacheConfig(env: NodeJS.ProcessEnv): CacheConfig {
   const connection = redisConnection(env);
-  const keyPrefix = env.CACHE_KEY_PREFIX ?? 'ifg';
+  const keyPrefix = envValue(env, 'CACHE_KEY_PREFIX') ?? 'ifg';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(keyPrefix))
     throw new ConfigError('CACHE_KEY_PREFIX must be 1 to 64 letters, digits, ".", "_" or "-"');
   return {

@@ -1,7 +1,8 @@
-import { availableParallelism } from 'node:os';
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Piscina } from 'piscina';
 import { UpstreamFailedError, fromUpstreamErrorData, type UpstreamAnswer } from '@app/interact-client';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
+import { ProblemException } from '../problems/problem.js';
 import { renderFlow, type FlowFrame } from './flow.render.js';
 import type { RenderResult, RenderTask } from './flow.worker.js';
 
@@ -13,6 +14,13 @@ import type { RenderResult, RenderTask } from './flow.worker.js';
  */
 const INLINE_MAX_BYTES = 128 * 1024;
 
+/**
+ * Each waiting answer holds its body (up to the account's maxResponseBytes) and waits for every
+ * one ahead of it, some hundreds of milliseconds each for a 5,000-page history: a burst beyond
+ * this is refused at once rather than swelling the process and ending in timeouts.
+ */
+const QUEUED_RENDERS_PER_THREAD = 4;
+
 // Under Vitest this module runs from its TypeScript source, and so must its worker.
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER = new URL(FROM_SOURCE ? './flow.worker.ts' : './flow.worker.js', import.meta.url);
@@ -22,20 +30,38 @@ const ownsItsBuffer = (bytes: Uint8Array) => bytes.byteOffset === 0 && bytes.byt
 /** Turns upstream answers into flow bytes, the large ones on a pool of worker threads. */
 @Injectable()
 export class FlowRenderer implements OnApplicationShutdown {
-  private readonly pool = new Piscina<RenderTask, RenderResult>({
-    filename: WORKER.href,
-    execArgv: FROM_SOURCE ? ['--import', 'tsx'] : [],
-    // The event loop keeps a core to itself.
-    maxThreads: Math.max(1, availableParallelism() - 1),
-    minThreads: 1,
-    // A small young generation keeps the garbage of reading a history from swelling the process
-    // (a 7 MB answer adds about 60 MB instead of 130 MB); the old generation still fits the
-    // largest answer accepted (20 MB of XML by default needs about 180 MB).
-    resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 },
-  });
+  private readonly pool: Piscina<RenderTask, RenderResult>;
+  private readonly maxQueue: number;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) { renderThreads }: Pick<GatewayConfig, 'renderThreads'>,
+  ) {
+    this.maxQueue = renderThreads * QUEUED_RENDERS_PER_THREAD;
+    this.pool = new Piscina<RenderTask, RenderResult>({
+      filename: WORKER.href,
+      execArgv: FROM_SOURCE ? ['--import', 'tsx'] : [],
+      maxThreads: renderThreads,
+      minThreads: 1,
+      maxQueue: this.maxQueue,
+      // A small young generation keeps the garbage of reading a history from swelling the process
+      // (a 7 MB answer adds about 60 MB instead of 130 MB); the old generation still fits the
+      // largest answer accepted (20 MB of XML by default needs about 180 MB).
+      resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 },
+    });
+  }
 
   async render(answer: UpstreamAnswer, frame: FlowFrame): Promise<Buffer> {
     if (answer.body.byteLength <= INLINE_MAX_BYTES) return toBuffer(renderFlow(answer, frame));
+    // Asked before piscina, whose refusal of a full queue is a bare Error that would end as a 500.
+    // A problem of the upstream- family also lets the cache stand in with a stale copy.
+    if (this.pool.queueSize >= this.maxQueue) {
+      throw new ProblemException(
+        'upstream-unavailable',
+        'Too many large histories are waiting to be read. Retry in 1 s.',
+        {},
+        { 'retry-after': '1' },
+      );
+    }
     // A body with a buffer of its own is moved to the worker; a slice of a shared one must be copied.
     const transferList = ownsItsBuffer(answer.body) ? [answer.body.buffer as ArrayBuffer] : [];
     let result: RenderResult;

@@ -1,0 +1,45 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { UpstreamAnswer } from '@app/interact-client';
+import { PROBLEM_TYPES } from '../problems/problem-types.js';
+import { ProblemException } from '../problems/problem.js';
+import type { FlowFrame } from './flow.render.js';
+import { FlowRenderer } from './flow.renderer.js';
+
+const frame: FlowFrame = {
+  accountId: '12345678',
+  interactionId: '040100713',
+  lookup: { by: 'interactionId', value: '040100713', widerSearch: false },
+};
+
+/** An empty history padded past the 128 KiB read inline, so that it goes to the pool. */
+const largeAnswer = (): UpstreamAnswer => ({
+  transport: 'rest',
+  body: new TextEncoder().encode(`[${' '.repeat(192 * 1024)}]`),
+});
+
+let renderer: FlowRenderer | undefined;
+afterEach(() => renderer?.onApplicationShutdown());
+
+describe('FlowRenderer', () => {
+  it('answers a burst beyond its bounded queue with upstream-unavailable (503) and Retry-After', async () => {
+    renderer = new FlowRenderer({ renderThreads: 1 });
+    const burst = Array.from({ length: 20 }, () => renderer?.render(largeAnswer(), frame));
+    const outcomes = await Promise.allSettled(burst);
+
+    const rendered = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+    // The one thread's task and the four queued behind it.
+    expect(rendered).toHaveLength(5);
+    for (const { value } of rendered) expect(JSON.parse(String(value))).toMatchObject({ ...frame, pages: [] });
+
+    const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
+    expect(refused).toHaveLength(15);
+    for (const reason of refused) {
+      expect(reason).toBeInstanceOf(ProblemException);
+      expect(reason).toMatchObject({ slug: 'upstream-unavailable', headers: { 'retry-after': '1' } });
+    }
+    expect(PROBLEM_TYPES['upstream-unavailable'].status).toBe(503);
+
+    // Refused for the burst only: once the queue has drained, the next answer is read.
+    expect(JSON.parse(String(await renderer.render(largeAnswer(), frame)))).toMatchObject({ pages: [] });
+  });
+});
