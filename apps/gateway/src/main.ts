@@ -1,14 +1,33 @@
-import { Logger } from 'nestjs-pino';
+import { constants } from 'node:os';
 import { ConfigError, loadGatewayConfig } from './config/gateway.config.js';
-import { createGatewayApp } from './gateway.app.js';
-import { drainOnSignals } from './health/drain.js';
+
+/**
+ * Node as PID 1 ignores a signal it has no handler for, so a stop during start-up would wait out
+ * the whole termination grace period. Nothing is served yet: nothing to drain.
+ */
+function exitOnSignal(signal: NodeJS.Signals): never {
+  console.error(`${signal} received during start-up; exiting`);
+  // The status a shell reports for a process the signal killed.
+  process.exit(128 + constants.signals[signal]);
+}
 
 async function main(): Promise<void> {
+  process.on('SIGTERM', exitOnSignal).on('SIGINT', exitOnSignal);
   const config = loadGatewayConfig();
+  // Imported only now, not above: loading Nest, Fastify and the transports is most of start-up,
+  // and a signal must be handled while it happens.
+  const [{ createGatewayApp }, { drainOnSignals }, { Logger }] = await Promise.all([
+    import('./gateway.app.js'),
+    import('./health/drain.js'),
+    import('nestjs-pino'),
+  ]);
   const app = await createGatewayApp(config);
   await app.listen(config.port, config.host);
   const logger = app.get(Logger);
+  // Drain's handlers before these go: a signal that came during listen may still wait in the event
+  // loop, and Node drops it when the last handler of its kind is removed.
   drainOnSignals(app, config.shutdownGraceMs, logger);
+  process.off('SIGTERM', exitOnSignal).off('SIGINT', exitOnSignal);
   logger.log(`listening on ${await app.getUrl()} (Swagger UI at /docs)`, 'Gateway');
 }
 
