@@ -246,10 +246,12 @@ export class FlowCacheService {
     // The answer does not wait for the write, nor for its encoding to start: the write begins
     // once the answer has been handed to the socket, so a miss costs the caller the upstream call alone.
     this.unwritten.set(key, entry);
-    const written = afterAnswer().then(() => this.write(key, entry)).then(() => {
-      if (this.unwritten.get(key) === entry) this.unwritten.delete(key);
-      return afterWrite();
-    });
+    const written = afterAnswer()
+      .then(() => this.write(key, entry))
+      .then(() => {
+        if (this.unwritten.get(key) === entry) this.unwritten.delete(key);
+        return afterWrite();
+      });
     this.writes.add(written);
     void written.then(() => this.writes.delete(written));
     return entry;

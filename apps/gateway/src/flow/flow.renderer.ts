@@ -33,9 +33,7 @@ export class FlowRenderer implements OnApplicationShutdown {
   private readonly pool: Piscina<RenderTask, RenderResult>;
   private readonly maxQueue: number;
 
-  constructor(
-    @Inject(GATEWAY_CONFIG) { renderThreads }: Pick<GatewayConfig, 'renderThreads'>,
-  ) {
+  constructor(@Inject(GATEWAY_CONFIG) { renderThreads }: Pick<GatewayConfig, 'renderThreads'>) {
     this.maxQueue = renderThreads * QUEUED_RENDERS_PER_THREAD;
     this.pool = new Piscina<RenderTask, RenderResult>({
       filename: WORKER.href,
