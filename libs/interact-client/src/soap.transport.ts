@@ -193,7 +193,7 @@ export class SoapFlowTransport implements FlowTransport {
     const { status, body } = answer;
     // A fault comes with 500; a gateway in between may answer 502, 503 or 504, which are worth a retry.
     if (status === 200 || status === 500) {
-      return { transport: 'soap', status, responseElement: SOAP_OPERATIONS[lookup.kind].response, body };
+      return { transport: 'soap', status, responseElement: operation.response, body };
     }
     if (status === 401) throw new UpstreamUnauthorizedError('upstream answered 401');
     throw statusFailure(status);

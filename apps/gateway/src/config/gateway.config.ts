@@ -341,7 +341,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     shutdownGraceMs: envNumber(env, 'SHUTDOWN_GRACE_SECONDS', 20, 1) * 1000,
     docsEnabled: envBoolean(env, 'DOCS_ENABLED', true),
     corsOrigins: corsOrigins(env),
-    renderThreads: envWholeNumber(env, 'RENDER_THREADS', defaultRenderThreads(), 1),
+    renderThreads: envNumber(env, 'RENDER_THREADS', defaultRenderThreads(), 1, true),
   };
 }
 
@@ -377,21 +377,14 @@ function logLevel(env: NodeJS.ProcessEnv): LogLevel {
   return level as LogLevel;
 }
 
-function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum = 0): number {
+function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum = 0, whole = false): number {
   const raw = envValue(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < minimum)
-    throw new ConfigError(`${name} must be a number of at least ${minimum}, got "${raw}"`);
-  return value;
-}
-
-function envWholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum: number): number {
-  const raw = envValue(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < minimum)
-    throw new ConfigError(`${name} must be a whole number of at least ${minimum}, got "${raw}"`);
+  if (!(whole ? Number.isSafeInteger(value) : Number.isFinite(value)) || value < minimum)
+    throw new ConfigError(
+      `${name} must be a ${whole ? 'whole number' : 'number'} of at least ${minimum}, got "${raw}"`,
+    );
   return value;
 }
 

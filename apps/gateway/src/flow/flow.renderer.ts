@@ -40,7 +40,6 @@ export class FlowRenderer implements OnApplicationShutdown {
       execArgv: FROM_SOURCE ? ['--import', 'tsx'] : [],
       maxThreads: renderThreads,
       minThreads: 1,
-      maxQueue: this.maxQueue,
       // A small young generation keeps the garbage of reading a history from swelling the process
       // (a 7 MB answer adds about 60 MB instead of 130 MB); the old generation still fits the
       // largest answer accepted (20 MB of XML by default needs about 180 MB).
@@ -50,7 +49,7 @@ export class FlowRenderer implements OnApplicationShutdown {
 
   async render(answer: UpstreamAnswer, frame: FlowFrame): Promise<Buffer> {
     if (answer.body.byteLength <= INLINE_MAX_BYTES) return toBuffer(renderFlow(answer, frame));
-    // Asked before piscina, whose refusal of a full queue is a bare Error that would end as a 500.
+    // Bounded here, not with piscina's maxQueue, whose refusal is a bare Error that would end as a 500.
     // A problem of the upstream- family also lets the cache stand in with a stale copy.
     if (this.pool.queueSize >= this.maxQueue) {
       throw new ProblemException(
