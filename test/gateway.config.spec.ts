@@ -265,6 +265,45 @@ describe('gateway configuration', () => {
       () => load({ accounts: [restAccount] }, { RENDER_THREADS: '1.5' }),
       /^RENDER_THREADS must be a whole number of at least 1, got "1.5"/,
     ],
+    ...(
+      [
+        ['PORT', '0x50', /^PORT must be a port number from 1 to 65535, got "0x50"/],
+        ['PORT', '8e3', /^PORT must be a port number from 1 to 65535, got "8e3"/],
+        ['PORT', ' 3000 ', /^PORT must be a port number from 1 to 65535, got " 3000 "/],
+        ['PORT', '+3000', /^PORT must be a port number from 1 to 65535, got "\+3000"/],
+        ['PORT', '3000.0', /^PORT must be a port number from 1 to 65535, got "3000.0"/],
+        ['RENDER_THREADS', '0x2', /^RENDER_THREADS must be a whole number of at least 1, got "0x2"/],
+        ['RENDER_THREADS', '2.0', /^RENDER_THREADS must be a whole number of at least 1, got "2.0"/],
+        ['SHUTDOWN_GRACE_SECONDS', '1e3', /^SHUTDOWN_GRACE_SECONDS must be a number of at least 1, got "1e3"/],
+        ['SHUTDOWN_GRACE_SECONDS', ' 5 ', /^SHUTDOWN_GRACE_SECONDS must be a number of at least 1, got " 5 "/],
+        ['SHUTDOWN_GRACE_SECONDS', '+5', /^SHUTDOWN_GRACE_SECONDS must be a number of at least 1, got "\+5"/],
+        ['SHUTDOWN_GRACE_SECONDS', '.5e1', /^SHUTDOWN_GRACE_SECONDS must be a number of at least 1, got "\.5e1"/],
+        [
+          'CACHE_NEGATIVE_TTL_SECONDS',
+          '0x10',
+          /^CACHE_NEGATIVE_TTL_SECONDS must be a number of at least 0, got "0x10"/,
+        ],
+        [
+          'CACHE_MEMORY_MAX_BYTES',
+          '65536.5',
+          /^CACHE_MEMORY_MAX_BYTES must be a whole number of at least 1024, got "65536.5"/,
+        ],
+        [
+          'CACHE_COMPRESS_ABOVE_BYTES',
+          '16e3',
+          /^CACHE_COMPRESS_ABOVE_BYTES must be a whole number of at least 0, got "16e3"/,
+        ],
+      ] as const
+    ).map(([name, value, message]) => [
+      `${name}="${value}"`,
+      () => load({ accounts: [restAccount] }, { [name]: value }),
+      message,
+    ]),
+    [
+      'REDIS_COMMAND_TIMEOUT_MS="0x100"',
+      () => load({ accounts: [restAccount] }, { REDIS_CLUSTER_NODES: 'a:6379', REDIS_COMMAND_TIMEOUT_MS: '0x100' }),
+      /^REDIS_COMMAND_TIMEOUT_MS must be a whole number of at least 1, got "0x100"/,
+    ],
     [
       'a bad PUBLIC_BASE_URL',
       () => load({ accounts: [restAccount] }, { PUBLIC_BASE_URL: 'ftp://x' }),

@@ -312,7 +312,7 @@ function defaultRenderThreads(): number {
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const rawPort = envValue(env, 'PORT');
-  const port = rawPort === undefined ? 3000 : Number(rawPort);
+  const port = rawPort === undefined ? 3000 : plainNumber(rawPort, true);
   if (!isPort(port)) throw new ConfigError(`PORT must be a port number from 1 to ${MAX_PORT}, got "${rawPort}"`);
   const file = env.GATEWAY_CONFIG_FILE;
   if (!file)
@@ -377,10 +377,16 @@ function logLevel(env: NodeJS.ProcessEnv): LogLevel {
   return level as LogLevel;
 }
 
+/** Number() alone would also take "0x10", "1e3", " 5 " and "+5": a typo must not pass for a value. */
+function plainNumber(raw: string, whole: boolean): number {
+  return (whole ? /^\d+$/ : /^\d+(\.\d+)?$/).test(raw) ? Number(raw) : Number.NaN;
+}
+
+/** Counts, bytes and milliseconds are `whole`; seconds may take a fraction, as they become milliseconds. */
 function envNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum = 0, whole = false): number {
   const raw = envValue(env, name);
   if (raw === undefined) return fallback;
-  const value = Number(raw);
+  const value = plainNumber(raw, whole);
   if (!(whole ? Number.isSafeInteger(value) : Number.isFinite(value)) || value < minimum)
     throw new ConfigError(
       `${name} must be a ${whole ? 'whole number' : 'number'} of at least ${minimum}, got "${raw}"`,
@@ -442,12 +448,12 @@ function cacheConfig(env: NodeJS.ProcessEnv): CacheConfig {
     throw new ConfigError('CACHE_KEY_PREFIX must be 1 to 64 letters, digits, ".", "_" or "-"');
   return {
     store: connection
-      ? { kind: 'redis', connection, commandTimeoutMs: envNumber(env, 'REDIS_COMMAND_TIMEOUT_MS', 250, 1) }
-      : { kind: 'memory', maxBytes: envNumber(env, 'CACHE_MEMORY_MAX_BYTES', 64 * 1024 * 1024, 1024) },
+      ? { kind: 'redis', connection, commandTimeoutMs: envNumber(env, 'REDIS_COMMAND_TIMEOUT_MS', 250, 1, true) }
+      : { kind: 'memory', maxBytes: envNumber(env, 'CACHE_MEMORY_MAX_BYTES', 64 * 1024 * 1024, 1024, true) },
     keyPrefix,
     staleWhileRevalidateMs: envNumber(env, 'CACHE_STALE_WHILE_REVALIDATE_SECONDS', 60) * 1000,
     staleIfErrorMs: envNumber(env, 'CACHE_STALE_IF_ERROR_SECONDS', 3600) * 1000,
     negativeTtlMs: envNumber(env, 'CACHE_NEGATIVE_TTL_SECONDS', 30) * 1000,
-    compressAboveBytes: envNumber(env, 'CACHE_COMPRESS_ABOVE_BYTES', 16 * 1024),
+    compressAboveBytes: envNumber(env, 'CACHE_COMPRESS_ABOVE_BYTES', 16 * 1024, 0, true),
   };
 }
