@@ -42,39 +42,41 @@ export const DEMO_ACCOUNTS: readonly SimulatorAccount[] = [
 
 export class SimulatorConfigError extends Error {}
 
+/**
+ * Plain decimal text only: Number() alone would also take "0x10", "1e3", " 5 " and "+5". Neither
+ * form takes a sign, so the checks of loadSimulatorConfig need no lower bound.
+ */
+const WHOLE = /^\d+$/;
+const DECIMAL = /^\d+(\.\d+)?$/;
+
 function readNumber(
   env: NodeJS.ProcessEnv,
   name: string,
   fallback: number,
+  form: RegExp,
   check: (value: number) => boolean,
   expectation: string,
 ): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
+  const value = form.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isFinite(value) || !check(value)) {
     throw new SimulatorConfigError(`${name} must be ${expectation}, got "${raw}"`);
   }
   return value;
 }
 
-const latency = (value: number) => Number.isInteger(value) && value >= 0 && value <= 600_000;
-const rate = (value: number) => value >= 0 && value <= 1;
-
 export function loadSimulatorConfig(env: NodeJS.ProcessEnv = process.env): SimulatorConfig {
+  const latencyMs = (name: string) =>
+    readNumber(env, name, 0, WHOLE, (value) => value <= 600_000, 'whole milliseconds from 0 to 600000');
+  const errorRate = (name: string) => readNumber(env, name, 0, DECIMAL, (value) => value <= 1, 'a number from 0 to 1');
   return {
-    port: readNumber(env, 'SIMULATOR_PORT', 3001, (v) => Number.isInteger(v) && v >= 0 && v < 65536, 'a port number'),
+    port: readNumber(env, 'SIMULATOR_PORT', 3001, WHOLE, (value) => value < 65536, 'a port number'),
     host: env.SIMULATOR_HOST || '0.0.0.0',
     accounts: [...DEMO_ACCOUNTS],
     faults: {
-      rest: {
-        latencyMs: readNumber(env, 'SIMULATOR_REST_LATENCY_MS', 0, latency, 'whole milliseconds from 0 to 600000'),
-        errorRate: readNumber(env, 'SIMULATOR_REST_ERROR_RATE', 0, rate, 'a number from 0 to 1'),
-      },
-      soap: {
-        latencyMs: readNumber(env, 'SIMULATOR_SOAP_LATENCY_MS', 0, latency, 'whole milliseconds from 0 to 600000'),
-        errorRate: readNumber(env, 'SIMULATOR_SOAP_ERROR_RATE', 0, rate, 'a number from 0 to 1'),
-      },
+      rest: { latencyMs: latencyMs('SIMULATOR_REST_LATENCY_MS'), errorRate: errorRate('SIMULATOR_REST_ERROR_RATE') },
+      soap: { latencyMs: latencyMs('SIMULATOR_SOAP_LATENCY_MS'), errorRate: errorRate('SIMULATOR_SOAP_ERROR_RATE') },
     },
   };
 }
