@@ -240,6 +240,28 @@ describe('gateway configuration', () => {
         ),
       /exclude one another: set one, got REDIS_SENTINELS and REDIS_CLUSTER_NODES$/,
     ],
+    ...(
+      [
+        ['alone', {}],
+        ['with an empty REDIS_SENTINELS', { REDIS_SENTINELS: '' }],
+        ['beside REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: 'a:6379' }],
+        ['beside REDIS_URL', { REDIS_URL: 'redis://r:6379' }],
+      ] as const
+    ).map(([when, env]) => [
+      `REDIS_SENTINEL_NAME ${when}`,
+      () => load({ accounts: [restAccount] }, { REDIS_SENTINEL_NAME: 'main', ...env }),
+      /^REDIS_SENTINEL_NAME applies only with REDIS_SENTINELS, which is not set/,
+    ]),
+    [
+      'REDIS_PASSWORD without Sentinel or Cluster',
+      () => load({ accounts: [restAccount] }, { REDIS_PASSWORD: 'secret' }),
+      /^REDIS_PASSWORD applies only with REDIS_SENTINELS or REDIS_CLUSTER_NODES, and neither is set/,
+    ],
+    [
+      'REDIS_TLS without Sentinel or Cluster',
+      () => load({ accounts: [restAccount] }, { REDIS_TLS: 'true' }),
+      /^REDIS_TLS applies only with REDIS_SENTINELS or REDIS_CLUSTER_NODES, and neither is set/,
+    ],
     [
       'REDIS_PASSWORD beside REDIS_URL',
       () => load({ accounts: [restAccount] }, { REDIS_URL: 'redis://r:6379', REDIS_PASSWORD: 'secret' }),

@@ -410,6 +410,19 @@ function redisConnection(env: NodeJS.ProcessEnv): RedisConnection | undefined {
   const modes = REDIS_MODES.filter((name) => envValue(env, name) !== undefined);
   if (modes.length > 1)
     throw new ConfigError(`${REDIS_MODES.join(', ')} exclude one another: set one, got ${modes.join(' and ')}`);
+  // Without their mode these would be ignored without a word, and the gateway use another cache than the one meant.
+  if (envValue(env, 'REDIS_SENTINEL_NAME') !== undefined && envValue(env, 'REDIS_SENTINELS') === undefined)
+    throw new ConfigError(
+      'REDIS_SENTINEL_NAME applies only with REDIS_SENTINELS, which is not set: give the Sentinels, or neither',
+    );
+  // Not REDIS_COMMAND_TIMEOUT_MS: deploy/base sets it whether or not its Secret brings a REDIS_URL.
+  if (modes.length === 0) {
+    const orphan = ['REDIS_PASSWORD', 'REDIS_TLS'].find((name) => envValue(env, name) !== undefined);
+    if (orphan !== undefined)
+      throw new ConfigError(
+        `${orphan} applies only with REDIS_SENTINELS or REDIS_CLUSTER_NODES, and neither is set (the cache is in memory)`,
+      );
+  }
   const tls = envBoolean(env, 'REDIS_TLS', false);
   const password = envValue(env, 'REDIS_PASSWORD');
   const auth = password !== undefined ? { password } : {};
