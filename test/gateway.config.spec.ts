@@ -88,6 +88,13 @@ describe('gateway configuration', () => {
     });
   });
 
+  it('reads an account without environmentName, for which upstream needs none', () => {
+    // JSON leaves an undefined property out of the file.
+    const [account] = load({ accounts: [{ ...restAccount, environmentName: undefined }] }).accounts;
+    expect(account).toMatchObject({ accountId: '12345678', tenantId: 'tenant' });
+    expect(account).not.toHaveProperty('environmentName');
+  });
+
   it('reads an application key from a mounted file or a named variable', () => {
     const keyFile = join(folder, 'key');
     writeFileSync(keyFile, 'key-from-file\n');
@@ -123,6 +130,11 @@ describe('gateway configuration', () => {
       () => load({ accounts: [{ ...restAccount, tenantId: '' }] }),
       /accounts\[0\]\.tenantId is required/,
     ],
+    ...['', '  ', 7].map((environmentName) => [
+      `environmentName ${JSON.stringify(environmentName)}`,
+      () => load({ accounts: [{ ...restAccount, environmentName }] }),
+      /accounts\[0\]\.environmentName must be non-empty text/,
+    ]),
     [
       'a zero timeout',
       () => load({ accounts: [{ ...restAccount, timeoutMs: 0 }] }),

@@ -1,8 +1,8 @@
 import { Pool } from 'undici';
-import { CREDENTIAL_HEADERS, restFullFlowPath } from '@app/interact';
+import { restFullFlowPath } from '@app/interact';
 import type { FlowLookup, FlowTransport, UpstreamAnswer } from './flow-transport.js';
 import { restStatusFailure } from './rest.payload.js';
-import type { UpstreamAccount } from './upstream-account.js';
+import { credentialHeaders, type UpstreamAccount } from './upstream-account.js';
 import { fetchCapped } from './upstream-http.js';
 import { UpstreamTimeoutError, callFailure } from './upstream.errors.js';
 
@@ -11,8 +11,10 @@ export class RestFlowTransport implements FlowTransport {
   readonly kind = 'rest';
   private readonly pool: Pool;
   private readonly pathPrefix: string;
+  private readonly headers: Record<string, string>;
 
   constructor(private readonly account: UpstreamAccount) {
+    this.headers = { accept: 'application/json, text/plain', ...credentialHeaders(account) };
     const base = new URL(account.baseUrl);
     this.pathPrefix = base.pathname.replace(/\/+$/, '');
     this.pool = new Pool(base.origin, {
@@ -38,12 +40,7 @@ export class RestFlowTransport implements FlowTransport {
           method: 'GET',
           path,
           signal,
-          headers: {
-            accept: 'application/json, text/plain',
-            [CREDENTIAL_HEADERS.tenantId]: account.tenantId,
-            [CREDENTIAL_HEADERS.applicationKey]: account.applicationKey,
-            [CREDENTIAL_HEADERS.environmentName]: account.environmentName,
-          },
+          headers: this.headers,
         },
         account.maxResponseBytes,
       ));

@@ -1,8 +1,8 @@
 import * as soap from 'soap';
 import { Agent } from 'undici';
-import { CREDENTIAL_HEADERS, SOAP_OPERATIONS } from '@app/interact';
+import { SOAP_OPERATIONS } from '@app/interact';
 import type { FlowLookup, FlowTransport, UpstreamAnswer } from './flow-transport.js';
-import type { UpstreamAccount } from './upstream-account.js';
+import { credentialHeaders, type UpstreamAccount } from './upstream-account.js';
 import { fetchCapped } from './upstream-http.js';
 import {
   PayloadError,
@@ -159,9 +159,11 @@ export class SoapFlowTransport implements FlowTransport {
   readonly kind = 'soap';
   private client?: Promise<soap.Client>;
   private readonly http: GuardedHttpClient;
+  private readonly credentials: Record<string, string>;
 
   constructor(private readonly account: UpstreamAccount) {
     this.http = new GuardedHttpClient(account.timeoutMs);
+    this.credentials = credentialHeaders(account);
   }
 
   async fetchAnswer(lookup: FlowLookup): Promise<UpstreamAnswer> {
@@ -177,11 +179,7 @@ export class SoapFlowTransport implements FlowTransport {
       const options: CallOptions = {
         signal,
         maxContentLength: account.maxResponseBytes,
-        [CALL]: {
-          [CREDENTIAL_HEADERS.tenantId]: account.tenantId,
-          [CREDENTIAL_HEADERS.applicationKey]: account.applicationKey,
-          [CREDENTIAL_HEADERS.environmentName]: account.environmentName,
-        },
+        [CALL]: this.credentials,
       };
       await call.call(client, args, options, {});
       throw new PayloadError('the soap package read an answer it should have handed back');

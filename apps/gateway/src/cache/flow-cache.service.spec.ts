@@ -23,4 +23,14 @@ describe('flowCacheKey', () => {
     ]);
     expect(keys.size).toBe(6);
   });
+
+  it('gives an account without an environment a part no environment name can take', () => {
+    const single = { accountId: '12345678' } as GatewayAccount;
+    const base = { kind: 'interactionId', value: '040100713', widerSearch: false } as const;
+    expect(flowCacheKey('ifg', single, base)).toBe('ifg:v1:12345678::interactionId:040100713:narrow');
+    const named = ['undefined', 'null', '-', '%', ' ', ':'].map((environmentName) =>
+      flowCacheKey('ifg', { ...single, environmentName }, base),
+    );
+    expect(named).not.toContain(flowCacheKey('ifg', single, base));
+  });
 });

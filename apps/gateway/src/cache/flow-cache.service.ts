@@ -46,7 +46,8 @@ export function flowCacheKey(prefix: string, account: GatewayAccount, lookup: Fl
     prefix,
     KEY_SCHEMA,
     part(account.accountId),
-    part(account.environmentName),
+    // An account without an environment gets an empty part, which no name encodes to: names are non-empty.
+    part(account.environmentName ?? ''),
     lookup.kind,
     part(lookup.value),
     lookup.widerSearch ? 'wide' : 'narrow',

@@ -194,6 +194,7 @@ function account(raw: unknown, at: string, env: NodeJS.ProcessEnv): GatewayAccou
   if (!ACCOUNT_ID.test(accountId)) throw new ConfigError(`${at}.id must be 1 to 64 letters, digits, '_' or '-'`);
   const transport = raw.transport;
   if (transport !== 'rest' && transport !== 'soap') throw new ConfigError(`${at}.transport must be "rest" or "soap"`);
+  const environmentName = optionalText(raw, 'environmentName', at);
   const wsdl = optionalText(raw, 'wsdl', at);
   const soapEndpoint = optionalText(raw, 'soapEndpoint', at);
   return {
@@ -202,7 +203,7 @@ function account(raw: unknown, at: string, env: NodeJS.ProcessEnv): GatewayAccou
     baseUrl: httpUrl(requiredText(raw, 'baseUrl', at), `${at}.baseUrl`),
     apiVersion: positiveInteger(raw, 'apiVersion', at, 2),
     tenantId: requiredText(raw, 'tenantId', at),
-    environmentName: requiredText(raw, 'environmentName', at),
+    ...(environmentName !== undefined && { environmentName }),
     applicationKey: applicationKey(raw, at, accountId, env),
     timeoutMs: positiveInteger(raw, 'timeoutMs', at, DEFAULT_TIMEOUT_MS),
     maxResponseBytes: positiveInteger(raw, 'maxResponseBytes', at, DEFAULT_MAX_RESPONSE_BYTES),
