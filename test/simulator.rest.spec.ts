@@ -4,6 +4,7 @@ import type { InteractPage } from '@app/interact';
 import {
   DEMO_ACCOUNTS,
   DEMO_IDS,
+  SINGLE_ENVIRONMENT_ACCOUNT,
   credentialHeaders,
   startSimulator,
   type RunningSimulator,
@@ -20,7 +21,7 @@ const http = () => request(simulator.app.getHttpServer());
 const get = (path: string, account = accountA) => http().get(path).set(credentialHeaders(account));
 
 beforeAll(async () => {
-  simulator = await startSimulator();
+  simulator = await startSimulator({ accounts: [...DEMO_ACCOUNTS, SINGLE_ENVIRONMENT_ACCOUNT] });
 });
 afterAll(() => simulator.close());
 beforeEach(() => simulator.reset());
@@ -156,6 +157,23 @@ describe('simulator REST full flow', () => {
       const response = await http()
         .get(byId(DEMO_IDS.claim))
         .set({ ...credentialHeaders(accountA), [wrong]: 'wrong' })
+        .expect(401);
+      expect(response.headers['unauthenticated-reason']).toBe('wrong credentials');
+      expect(response.body).toEqual(unauthorizedBody);
+    });
+
+    it('serves an account with a single environment without Environment-Name', async () => {
+      const single = SINGLE_ENVIRONMENT_ACCOUNT;
+      expect(credentialHeaders(single)).not.toHaveProperty('Environment-Name');
+      const response = await get(byId(DEMO_IDS.claim, single.accountId), single).expect(200);
+      expect(response.body).toEqual((await get(byId(DEMO_IDS.claim)).expect(200)).body);
+    });
+
+    it('rejects an Environment-Name sent for an account with a single environment', async () => {
+      const single = SINGLE_ENVIRONMENT_ACCOUNT;
+      const response = await http()
+        .get(byId(DEMO_IDS.claim, single.accountId))
+        .set({ ...credentialHeaders(single), 'Environment-Name': 'PROD' })
         .expect(401);
       expect(response.headers['unauthenticated-reason']).toBe('wrong credentials');
       expect(response.body).toEqual(unauthorizedBody);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   DEMO_ACCOUNTS,
   DEMO_IDS,
+  SINGLE_ENVIRONMENT_ACCOUNT,
   credentialHeaders,
   startSimulator,
   type RunningSimulator,
@@ -32,7 +33,7 @@ const failure = async (call: Promise<unknown>) => {
 };
 
 beforeAll(async () => {
-  simulator = await startSimulator();
+  simulator = await startSimulator({ accounts: [...DEMO_ACCOUNTS, SINGLE_ENVIRONMENT_ACCOUNT] });
   // Built only from the served WSDL (which imports the served XSD), as any SOAP consumer would.
   client = await soap.createClientAsync(simulator.wsdlUrl);
 });
@@ -152,6 +153,23 @@ describe('simulator SOAP full flow', () => {
         faultstring: 'Request is unauthorized, missing or wrong credentials',
       });
     }
+  });
+
+  it('serves an account with a single environment without Environment-Name, and faults when one is sent', async () => {
+    const single = SINGLE_ENVIRONMENT_ACCOUNT;
+    expect(credentialHeaders(single)).not.toHaveProperty('Environment-Name');
+    const [a] = await byId(DEMO_IDS.claim, {}, accountA);
+    const [result] = await byId(DEMO_IDS.claim, {}, single);
+    expect(result).toEqual(a);
+    const headers = { ...credentialHeaders(single), 'Environment-Name': 'PROD' };
+    const error = await failure(client.GetInteractionFullFlowByUUIDAsync({ uniqueId: DEMO_IDS.claim }, {}, headers));
+    expect(error.root?.Envelope.Body.Fault.faultcode).toBe('0x7000000');
+  });
+
+  it('faults when an account with environments sends no Environment-Name', async () => {
+    const headers = { 'Tenant-Id': accountA.tenantId, 'Application-Key': accountA.applicationKey };
+    const error = await failure(client.GetInteractionFullFlowByUUIDAsync({ uniqueId: DEMO_IDS.claim }, {}, headers));
+    expect(error.root?.Envelope.Body.Fault.faultcode).toBe('0x7000000');
   });
 
   it('serves both demo accounts with their own credentials', async () => {

@@ -49,10 +49,17 @@ export async function startSimulator(overrides: Partial<SimulatorConfig> = {}): 
   };
 }
 
+/** An account with a single environment, for the tests that configure a simulator with it; both demo accounts name one. */
+export const SINGLE_ENVIRONMENT_ACCOUNT: SimulatorAccount = {
+  accountId: '23456789',
+  tenantId: 'single-environment-tenant',
+  applicationKey: 'single-environment-app-key',
+};
+
 export function credentialHeaders(account: SimulatorAccount): Record<string, string> {
   return {
     'Tenant-Id': account.tenantId,
     'Application-Key': account.applicationKey,
-    'Environment-Name': account.environmentName,
+    ...(account.environmentName !== undefined && { 'Environment-Name': account.environmentName }),
   };
 }

@@ -2,7 +2,8 @@ export interface SimulatorAccount {
   accountId: string;
   tenantId: string;
   applicationKey: string;
-  environmentName: string;
+  /** Unset for an account with a single environment, which upstream asks no Environment-Name of. */
+  environmentName?: string;
 }
 
 export interface TransportFaults {

@@ -17,7 +17,7 @@ export function header(headers: IncomingHttpHeaders, name: string): string | und
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Interact checks the same three headers, per account, on REST and SOAP alike. */
+/** Interact checks the same headers, per account, on REST and SOAP alike. */
 @Injectable()
 export class CredentialsService {
   constructor(@Inject(SIMULATOR_CONFIG) private readonly config: SimulatorConfig) {}
@@ -26,18 +26,27 @@ export class CredentialsService {
     const tenantId = header(headers, CREDENTIAL_HEADERS.tenantId);
     const applicationKey = header(headers, CREDENTIAL_HEADERS.applicationKey);
     const environmentName = header(headers, CREDENTIAL_HEADERS.environmentName);
-    if (!tenantId || !applicationKey || !environmentName) {
-      return { ok: false, reason: 'missing credentials' };
-    }
+    if (!tenantId || !applicationKey) return { ok: false, reason: 'missing credentials' };
     // SOAP requests carry no account in their body or path: the tenant names it.
     const account = this.config.accounts.find((candidate) =>
       accountId === undefined ? candidate.tenantId === tenantId : candidate.accountId === accountId,
     );
-    const matches =
-      account !== undefined &&
-      sameText(account.tenantId, tenantId) &&
-      sameText(account.applicationKey, applicationKey) &&
-      sameText(account.environmentName, environmentName);
-    return matches ? { ok: true } : { ok: false, reason: 'wrong credentials' };
+    if (
+      account === undefined ||
+      !sameText(account.tenantId, tenantId) ||
+      !sameText(account.applicationKey, applicationKey)
+    ) {
+      return { ok: false, reason: 'wrong credentials' };
+    }
+    if (account.environmentName === undefined) {
+      // Upstream answers security headers it cannot match with 401; whether a single-environment
+      // account ignores an Environment-Name instead is not documented. Refused as a wrong credential,
+      // so that a client sending one where none is configured is caught against the simulator.
+      return environmentName ? { ok: false, reason: 'wrong credentials' } : { ok: true };
+    }
+    if (!environmentName) return { ok: false, reason: 'missing credentials' };
+    return sameText(account.environmentName, environmentName)
+      ? { ok: true }
+      : { ok: false, reason: 'wrong credentials' };
   }
 }
