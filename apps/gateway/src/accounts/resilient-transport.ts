@@ -46,6 +46,16 @@ export class UpstreamUnavailableError extends Error {
   }
 }
 
+/**
+ * Interact answered, but the gateway was too busy to read the answer. The overload is the
+ * gateway's own: the breaker, the retries and the upstream metrics must not hold it against Interact.
+ */
+export class GatewayOverloadedError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super('the gateway is too busy to read the answer');
+  }
+}
+
 /** The overall deadline of a call and its retries passed. */
 export class UpstreamDeadlineError extends UpstreamTimeoutError {}
 
@@ -137,16 +147,20 @@ export class ResilientTransport {
   private async attempt<T>(lookup: FlowLookup, read: (answer: UpstreamAnswer) => Promise<T>): Promise<T> {
     const labels = { account: this.account.accountId, transport: this.inner.kind };
     const started = performance.now();
-    let outcome = 'success';
+    let outcome: string | undefined = 'success';
     try {
       return await read(await this.inner.fetchAnswer(lookup));
     } catch (error) {
-      outcome = outcomeOf(error);
+      // What Interact would have answered is unknown when its answer went unread: the gateway's
+      // refusal is no outcome of Interact's.
+      outcome = error instanceof GatewayOverloadedError ? undefined : outcomeOf(error);
       throw error;
     } finally {
-      const withOutcome = { ...labels, outcome };
-      this.metrics.upstreamRequests.inc(withOutcome);
-      this.metrics.upstreamRequestDuration.observe(withOutcome, (performance.now() - started) / 1000);
+      if (outcome) {
+        const withOutcome = { ...labels, outcome };
+        this.metrics.upstreamRequests.inc(withOutcome);
+        this.metrics.upstreamRequestDuration.observe(withOutcome, (performance.now() - started) / 1000);
+      }
     }
   }
 }
