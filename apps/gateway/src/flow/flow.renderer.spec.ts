@@ -34,7 +34,7 @@ describe('FlowRenderer', () => {
     expect(refused).toHaveLength(15);
     for (const reason of refused) {
       expect(reason).toBeInstanceOf(GatewayOverloadedError);
-      expect(reason).toMatchObject({ retryAfterSeconds: 1 });
+      expect(reason).toMatchObject({ reason: 'render_queue_full', retryAfterSeconds: 1 });
     }
 
     // Refused for the burst only: once the queue has drained, the next answer is read.

@@ -106,7 +106,7 @@ export class FlowService {
     if (error instanceof UpstreamUnavailableError) {
       return new ProblemException(
         'upstream-unavailable',
-        error.reason === 'circuit-open'
+        error.reason === 'circuit_open'
           ? `Interact is failing for account ${accountId}; its circuit is open. Retry in ${error.retryAfterSeconds} s.`
           : `Too many calls to Interact are waiting for account ${accountId}. Retry in ${error.retryAfterSeconds} s.`,
         {},
