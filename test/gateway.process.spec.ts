@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_API_KEY } from './support/gateway.js';
@@ -33,8 +34,9 @@ describe('the gateway process', () => {
         body: (await response.body.json()) as { pages: unknown[] },
       })),
     );
-    // Let every request reach the gateway, then ask it to stop while they wait on upstream.
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    // Let every request reach upstream, then ask the gateway to stop while they wait on it. A fixed
+    // pause lost that race on a loaded machine: requests still in the listen backlog were reset.
+    while ((await simulator.stats()).total < ids.length) await sleep(10);
     gateway.signal('SIGTERM');
     const answers = await Promise.all(inFlight);
     expect(answers.map((answer) => answer.status)).toEqual(Array(40).fill(200));
