@@ -96,6 +96,16 @@ describe('tracing', () => {
       expect(Buffer.concat(exports).includes(service)).toBe(true);
     });
 
+    it('exports the spans it holds when a second signal cuts a drain short', async () => {
+      const service = `gateway-second-signal-${randomUUID()}`;
+      await gatewayHoldingSpans(service, { SHUTDOWN_GRACE_SECONDS: '30' });
+      gateway.signal('SIGTERM');
+      await gateway.logged('SIGTERM received; draining for up to 30000 ms');
+      gateway.signal('SIGTERM');
+      expect(await gateway.exited()).toBe(143);
+      expect(Buffer.concat(exports).includes(service)).toBe(true);
+    });
+
     it('gives a collector that does not answer a few seconds, not the exporter’s own timeout', async () => {
       let asked = 0;
       const silent = createServer(() => void (asked += 1));

@@ -1,18 +1,17 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
-import { exitAfterFlush } from '../process-exit.js';
+import { exitAfterFlush, signalStatus } from '../process-exit.js';
 import { LifecycleService } from './lifecycle.service.js';
 
 /**
  * On SIGTERM or SIGINT: readiness fails at once, the server stops accepting connections and lets
  * in-flight requests finish (idle keep-alive connections are closed), then transports and Redis
  * close, and the process exits once its spans are flushed. Past the grace period it exits
- * regardless, before Kubernetes kills it.
+ * regardless, before Kubernetes kills it. A second signal exits at once: Node as PID 1 ignores a
+ * signal it has no handler for, which would leave whoever sent it to wait out the grace period.
  */
 export function drainOnSignals(app: INestApplication, graceMs: number, logger: LoggerService): void {
   let draining = false;
-  const drain = async (signal: string) => {
-    if (draining) return;
-    draining = true;
+  const drain = async (signal: NodeJS.Signals) => {
     app.get(LifecycleService).beginShutdown();
     logger.log(`${signal} received; draining for up to ${graceMs} ms`, 'Shutdown');
     // Not unref'd: were the drain to stall with nothing else keeping the process alive, it would
@@ -32,6 +31,14 @@ export function drainOnSignals(app: INestApplication, graceMs: number, logger: L
     clearTimeout(deadline);
     await exitAfterFlush(status);
   };
-  process.once('SIGTERM', () => void drain('SIGTERM'));
-  process.once('SIGINT', () => void drain('SIGINT'));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!draining) {
+      draining = true;
+      void drain(signal);
+      return;
+    }
+    logger.warn(`${signal} received while draining; exiting without waiting for requests in flight`, 'Shutdown');
+    void exitAfterFlush(signalStatus(signal));
+  };
+  process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
 }
