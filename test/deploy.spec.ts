@@ -18,6 +18,7 @@ import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { loadGatewayConfig } from '../apps/gateway/src/config/gateway.config.js';
+import { EXIT_FLUSH_TIMEOUT_MS } from '../apps/gateway/src/process-exit.js';
 
 /**
  * The deployment artefacts, checked offline with real tools: Debian's docker-compose renders the
@@ -318,7 +319,8 @@ describe('Kubernetes manifests (deploy/)', () => {
     expect(preStopSeconds).toBeGreaterThanOrEqual(3);
     const graceSeconds = Number(environment.SHUTDOWN_GRACE_SECONDS);
     expect(graceSeconds).toBeGreaterThan(0);
-    // The trace flush comes after the drain, and may take the OTLP exporter's 10 s timeout.
+    // The trace flush comes after the drain; the gateway cuts it short, well within the 10 s kept for it.
+    expect(EXIT_FLUSH_TIMEOUT_MS).toBeLessThanOrEqual(10_000);
     expect(podSpec?.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(preStopSeconds + graceSeconds + 10);
   });
 

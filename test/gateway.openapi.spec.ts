@@ -100,6 +100,16 @@ describe('OpenAPI document', () => {
     expect(Object.keys(flow.responses['404'].content ?? {})).toEqual(['application/problem+json']);
   });
 
+  it('tells the two 503s of a flow apart: upstream not asked, or the gateway too busy to read its answer', () => {
+    for (const path of [
+      '/v1/accounts/{accountId}/interactions/{interactionId}/flow',
+      '/v1/accounts/{accountId}/caller-attributes/{callerAttribute}/flow',
+    ]) {
+      const problems = document.paths[path].get.responses['503'].content?.['application/problem+json'];
+      expect(Object.keys(problems?.examples ?? {})).toEqual(['upstream-unavailable', 'gateway-overloaded']);
+    }
+  });
+
   it('serves Swagger UI at /docs', async () => {
     const response = await gateway.http().get('/docs').expect(200);
     expect(response.text).toContain('swagger-ui');

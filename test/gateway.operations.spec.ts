@@ -59,9 +59,12 @@ describe('circuit breaker', () => {
       expect((await testbed.simulator.stats())[transport].requests).toBe(calls);
       const ready = await gw.http().get('/health/ready').expect(200);
       expect(ready.body.details.upstream.circuits[account]).toEqual({ transport, state: 'open' });
-      expect(
-        metricValue((await gw.http().get('/metrics')).text, 'interact_circuit_state', { account, transport }),
-      ).toBe(1);
+      const whileOpen = (await gw.http().get('/metrics')).text;
+      expect(metricValue(whileOpen, 'interact_circuit_state', { account, transport })).toBe(1);
+      // Each 503 above, and the two after it.
+      expect(metricValue(whileOpen, 'interact_refusals_total', { account, reason: 'circuit_open' })).toBe(
+        statuses.filter((status) => status === 503).length + 2,
+      );
 
       await testbed.simulator.reset();
       await sleep(800);
@@ -103,6 +106,38 @@ describe('bulkhead', () => {
     expect(rejected.body.type).toBe('/problems/upstream-unavailable');
     expect(rejected.headers['retry-after']).toBe('1');
     expect((await testbed.simulator.stats()).rest.requests).toBe(2);
+    const text = (await gw.http().get('/metrics')).text;
+    expect(metricValue(text, 'interact_refusals_total', { account: REST_ACCOUNT, reason: 'bulkhead_full' })).toBe(3);
+  });
+});
+
+describe('render pool', () => {
+  it('refuses large histories beyond its queue as gateway-overloaded, holding nothing against upstream', async () => {
+    // A breaker this sensitive would open on the first refusal counted as a failure of upstream's.
+    const gw = await gateway({ resilience: defaultResilience({ breakerFailureRatio: 0.01, breakerMinimumRps: 0.1 }) });
+    const burst = 16;
+    const responses = await Promise.all(Array.from({ length: burst }, () => fresh(gw, REST_ACCOUNT, DEMO_IDS.big)));
+    const refused = responses.filter((response) => response.status === 503);
+    // One history on the one render thread, four waiting: most of the burst is refused.
+    expect(refused.length).toBeGreaterThan(0);
+    expect(responses.filter((response) => response.status === 200)).toHaveLength(burst - refused.length);
+    for (const response of refused) {
+      expect(response.body.type).toBe('/problems/gateway-overloaded');
+      expect(response.headers['retry-after']).toBe('1');
+    }
+    // Interact answered every call once (a refusal is not retried); the refused answers went unread and count
+    // as refusals, no outcome of Interact's.
+    expect((await testbed.simulator.stats()).rest.requests).toBe(burst);
+    const text = (await gw.http().get('/metrics')).text;
+    const upstream = (outcome: string) =>
+      metricValue(text, 'interact_upstream_requests_total', { account: REST_ACCOUNT, transport: 'rest', outcome });
+    expect(upstream('success')).toBe(burst - refused.length);
+    expect(upstream('error')).toBeUndefined();
+    expect(metricValue(text, 'interact_refusals_total', { account: REST_ACCOUNT, reason: 'render_queue_full' })).toBe(
+      refused.length,
+    );
+    expect(metricValue(text, 'interact_circuit_state', { account: REST_ACCOUNT, transport: 'rest' })).toBe(0);
+    await fresh(gw, REST_ACCOUNT, DEMO_IDS.claim).expect(200);
   });
 });
 

@@ -1,3 +1,5 @@
+import { constants } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_API_KEY } from './support/gateway.js';
@@ -33,8 +35,9 @@ describe('the gateway process', () => {
         body: (await response.body.json()) as { pages: unknown[] },
       })),
     );
-    // Let every request reach the gateway, then ask it to stop while they wait on upstream.
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    // Let every request reach upstream, then ask the gateway to stop while they wait on it. A fixed
+    // pause lost that race on a loaded machine: requests still in the listen backlog were reset.
+    while ((await simulator.stats()).total < ids.length) await sleep(10);
     gateway.signal('SIGTERM');
     const answers = await Promise.all(inFlight);
     expect(answers.map((answer) => answer.status)).toEqual(Array(40).fill(200));
@@ -45,6 +48,30 @@ describe('the gateway process', () => {
     expect(messages).toContain('SIGTERM received; draining for up to 10000 ms');
     expect(messages).toContain('drained; exiting');
     await agent.close();
+  });
+
+  it.each([
+    ['SIGTERM', 'SIGTERM'],
+    ['SIGTERM', 'SIGINT'],
+  ] as const)('exits at once on a %s then a %s during a drain, and says so', async (first, second) => {
+    await gateway.start(simulator, { SHUTDOWN_GRACE_SECONDS: '30' });
+    await simulator.setFaults({ rest: { latencyMs: 10_000 } });
+    // Held by upstream for longer than the test: the drain cannot end by itself.
+    const held = fetch(`${gateway.url}/v1/accounts/${DEMO_ACCOUNTS[0].accountId}/interactions/${DEMO_IDS.claim}/flow`, {
+      headers: { authorization: `Bearer ${TEST_API_KEY}` },
+    }).catch((error: unknown) => error);
+    while ((await simulator.stats()).total < 1) await sleep(10);
+    gateway.signal(first);
+    await gateway.logged(`${first} received; draining for up to 30000 ms`);
+    const secondSent = performance.now();
+    gateway.signal(second);
+    // The status a shell reports for a process the signal killed.
+    expect(await gateway.exited()).toBe(128 + constants.signals[second]);
+    expect(performance.now() - secondSent).toBeLessThan(2_000);
+    expect(gateway.logLines().map((line) => line.msg)).toContain(
+      `${second} received while draining; exiting without waiting for requests in flight`,
+    );
+    expect(await held).toBeInstanceOf(Error);
   });
 
   it("keeps application keys out of the soap package's debug output", async () => {

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EXIT_FLUSH_TIMEOUT_MS } from '../apps/gateway/src/process-exit.js';
 import { GatewayProcess } from './support/gateway-process.js';
 import { TEST_API_KEY } from './support/gateway.js';
 import { DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
@@ -61,6 +63,75 @@ describe('tracing', () => {
       expect(Buffer.concat(exports).toString('latin1')).toContain('gateway-under-test');
     },
   );
+
+  describe('on the way out', () => {
+    beforeEach(() => simulator.reset());
+
+    /**
+     * A gateway whose spans leave only when flushed, holding those of one finished request, with a
+     * second request held by upstream so that its drain cannot end by itself.
+     */
+    async function gatewayHoldingSpans(service: string, env: Record<string, string>) {
+      gateway = new GatewayProcess();
+      await gateway.start(simulator, {
+        OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl,
+        OTEL_BSP_SCHEDULE_DELAY: '600000',
+        OTEL_SERVICE_NAME: service,
+        ...env,
+      });
+      const path = `${gateway.url}/v1/accounts/12345678/interactions/${DEMO_IDS.claim}/flow`;
+      const headers = { authorization: `Bearer ${TEST_API_KEY}`, 'cache-control': 'no-cache' };
+      expect((await fetch(path, { headers })).status).toBe(200);
+      await simulator.setFaults({ rest: { latencyMs: 10_000 } });
+      void fetch(path, { headers }).catch(() => undefined);
+      while ((await simulator.stats()).total < 2) await sleep(10);
+      expect(Buffer.concat(exports).includes(service)).toBe(false);
+    }
+
+    it('exports the spans it holds when a drain runs out of time', async () => {
+      const service = `gateway-deadline-${randomUUID()}`;
+      await gatewayHoldingSpans(service, { SHUTDOWN_GRACE_SECONDS: '1' });
+      gateway.signal('SIGTERM');
+      expect(await gateway.exited()).toBe(1);
+      expect(Buffer.concat(exports).includes(service)).toBe(true);
+    });
+
+    it('exports the spans it holds when a second signal cuts a drain short', async () => {
+      const service = `gateway-second-signal-${randomUUID()}`;
+      await gatewayHoldingSpans(service, { SHUTDOWN_GRACE_SECONDS: '30' });
+      gateway.signal('SIGTERM');
+      await gateway.logged('SIGTERM received; draining for up to 30000 ms');
+      gateway.signal('SIGTERM');
+      expect(await gateway.exited()).toBe(143);
+      expect(Buffer.concat(exports).includes(service)).toBe(true);
+    });
+
+    it('gives a collector that does not answer a few seconds, not the exporter’s own timeout', async () => {
+      let asked = 0;
+      const silent = createServer(() => void (asked += 1));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      try {
+        gateway = new GatewayProcess();
+        await gateway.start(simulator, {
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+          OTEL_BSP_SCHEDULE_DELAY: '600000',
+        });
+        const response = await fetch(`${gateway.url}/v1/accounts/12345678/interactions/${DEMO_IDS.claim}/flow`, {
+          headers: { authorization: `Bearer ${TEST_API_KEY}` },
+        });
+        expect(response.status).toBe(200);
+        const signalled = performance.now();
+        gateway.signal('SIGTERM');
+        expect(await gateway.exited()).toBe(0);
+        // The exporter alone would wait 10 s (OTEL_EXPORTER_OTLP_TIMEOUT) for an answer.
+        expect(performance.now() - signalled).toBeLessThan(EXIT_FLUSH_TIMEOUT_MS + 2_000);
+        expect(asked).toBeGreaterThan(0);
+      } finally {
+        silent.closeAllConnections();
+        await new Promise((resolve) => silent.close(resolve));
+      }
+    });
+  });
 
   it('sends no traceparent upstream when tracing is off', async () => {
     gateway = new GatewayProcess();

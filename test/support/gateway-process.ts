@@ -8,6 +8,9 @@ import { DEMO_ACCOUNTS, type RunningSimulator } from './simulator.js';
 import { TEST_API_KEY } from './gateway.js';
 import { freePort } from './redis.js';
 
+// A process a signal killed has no exit code, only its signal.
+const hasExited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
 /** The built gateway (dist/, as npm test builds it) in a process of its own, as it runs in production. */
 export class GatewayProcess {
   private text = '';
@@ -56,7 +59,7 @@ export class GatewayProcess {
     this.child.stdout?.on('data', collect);
     this.child.stderr?.on('data', collect);
     for (let attempt = 0; attempt < 100; attempt += 1) {
-      if (this.child.exitCode !== null) throw new Error(`gateway exited early:\n${this.output.join('\n')}`);
+      if (hasExited(this.child)) throw new Error(`gateway exited early:\n${this.output.join('\n')}`);
       try {
         if ((await fetch(`${this.url}/health/live`)).ok) return;
       } catch {
@@ -70,14 +73,15 @@ export class GatewayProcess {
     this.child?.kill(signal);
   }
 
+  /** The exit status, or null for a process a signal killed. */
   exited(): Promise<number | null> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return Promise.resolve(child?.exitCode ?? null);
+    if (!child || hasExited(child)) return Promise.resolve(child?.exitCode ?? null);
     return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
   async stop(): Promise<void> {
-    if (!this.child || this.child.exitCode !== null) return;
+    if (!this.child || hasExited(this.child)) return;
     const exited = this.exited();
     this.child.kill('SIGKILL');
     await exited;
@@ -86,6 +90,15 @@ export class GatewayProcess {
   /** Everything the process wrote to stdout and stderr, a line each. */
   get output(): string[] {
     return this.text.split('\n').filter(Boolean);
+  }
+
+  /** Resolves once the process has logged this message. */
+  async logged(message: string): Promise<void> {
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      if (this.logLines().some((line) => line.msg === message)) return;
+      await sleep(50);
+    }
+    throw new Error(`the gateway never logged "${message}":\n${this.output.join('\n')}`);
   }
 
   logLines(): Array<Record<string, unknown>> {

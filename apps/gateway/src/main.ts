@@ -1,5 +1,5 @@
-import { constants } from 'node:os';
 import { ConfigError, loadGatewayConfig } from './config/gateway.config.js';
+import { signalStatus } from './process-exit.js';
 
 /**
  * Node as PID 1 ignores a signal it has no handler for, so a stop during start-up would wait out
@@ -7,8 +7,7 @@ import { ConfigError, loadGatewayConfig } from './config/gateway.config.js';
  */
 function exitOnSignal(signal: NodeJS.Signals): never {
   console.error(`${signal} received during start-up; exiting`);
-  // The status a shell reports for a process the signal killed.
-  process.exit(128 + constants.signals[signal]);
+  process.exit(signalStatus(signal));
 }
 
 async function main(): Promise<void> {

@@ -39,7 +39,20 @@ const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
 /** Upstream cannot be asked right now: its circuit is open or its bulkhead is full. */
 export class UpstreamUnavailableError extends Error {
   constructor(
-    readonly reason: 'circuit-open' | 'bulkhead-full',
+    readonly reason: 'circuit_open' | 'bulkhead_full',
+    readonly retryAfterSeconds: number,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * Interact answered, but the gateway was too busy to read the answer. The overload is the
+ * gateway's own: the breaker, the retries and the upstream metrics must not hold it against Interact.
+ */
+export class GatewayOverloadedError extends Error {
+  constructor(
+    readonly reason: 'render_queue_full',
     readonly retryAfterSeconds: number,
   ) {
     super(reason);
@@ -120,9 +133,10 @@ export class ResilientTransport {
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         const reopensIn = this.openedAt + this.account.resilience.breakerHalfOpenAfterMs - Date.now();
-        throw new UpstreamUnavailableError('circuit-open', Math.max(1, Math.ceil(reopensIn / 1000)));
+        throw this.refused(new UpstreamUnavailableError('circuit_open', Math.max(1, Math.ceil(reopensIn / 1000))));
       }
-      if (error instanceof BulkheadRejectedError) throw new UpstreamUnavailableError('bulkhead-full', 1);
+      if (error instanceof BulkheadRejectedError) throw this.refused(new UpstreamUnavailableError('bulkhead_full', 1));
+      if (error instanceof GatewayOverloadedError) throw this.refused(error);
       if (error instanceof TaskCancelledError) {
         throw new UpstreamDeadlineError(`no answer within the ${this.account.resilience.retryDeadlineMs} ms deadline`);
       }
@@ -134,19 +148,28 @@ export class ResilientTransport {
     return this.inner.close();
   }
 
+  private refused<E extends UpstreamUnavailableError | GatewayOverloadedError>(error: E): E {
+    this.metrics.refusals.inc({ account: this.account.accountId, reason: error.reason });
+    return error;
+  }
+
   private async attempt<T>(lookup: FlowLookup, read: (answer: UpstreamAnswer) => Promise<T>): Promise<T> {
     const labels = { account: this.account.accountId, transport: this.inner.kind };
     const started = performance.now();
-    let outcome = 'success';
+    let outcome: string | undefined = 'success';
     try {
       return await read(await this.inner.fetchAnswer(lookup));
     } catch (error) {
-      outcome = outcomeOf(error);
+      // What Interact would have answered is unknown when its answer went unread: the refusal is
+      // counted on its own (see call), not as an attempt of some outcome.
+      outcome = error instanceof GatewayOverloadedError ? undefined : outcomeOf(error);
       throw error;
     } finally {
-      const withOutcome = { ...labels, outcome };
-      this.metrics.upstreamRequests.inc(withOutcome);
-      this.metrics.upstreamRequestDuration.observe(withOutcome, (performance.now() - started) / 1000);
+      if (outcome) {
+        const withOutcome = { ...labels, outcome };
+        this.metrics.upstreamRequests.inc(withOutcome);
+        this.metrics.upstreamRequestDuration.observe(withOutcome, (performance.now() - started) / 1000);
+      }
     }
   }
 }

@@ -27,6 +27,7 @@ const FLOW_PROBLEMS = [
   'upstream-error',
   'upstream-timeout',
   'upstream-unavailable',
+  'gateway-overloaded',
   'internal-error',
 ] as const;
 

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UpstreamAnswer } from '@app/interact-client';
-import { PROBLEM_TYPES } from '../problems/problem-types.js';
-import { ProblemException } from '../problems/problem.js';
+import { GatewayOverloadedError } from '../accounts/resilient-transport.js';
 import type { FlowFrame } from './flow.render.js';
 import { FlowRenderer } from './flow.renderer.js';
 
@@ -21,7 +20,7 @@ let renderer: FlowRenderer | undefined;
 afterEach(() => renderer?.onApplicationShutdown());
 
 describe('FlowRenderer', () => {
-  it('answers a burst beyond its bounded queue with upstream-unavailable (503) and Retry-After', async () => {
+  it('refuses a burst beyond its bounded queue as its own overload, to be retried in 1 s', async () => {
     renderer = new FlowRenderer({ renderThreads: 1 });
     const burst = Array.from({ length: 20 }, () => renderer?.render(largeAnswer(), frame));
     const outcomes = await Promise.allSettled(burst);
@@ -34,10 +33,9 @@ describe('FlowRenderer', () => {
     const refused = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as unknown] : []));
     expect(refused).toHaveLength(15);
     for (const reason of refused) {
-      expect(reason).toBeInstanceOf(ProblemException);
-      expect(reason).toMatchObject({ slug: 'upstream-unavailable', headers: { 'retry-after': '1' } });
+      expect(reason).toBeInstanceOf(GatewayOverloadedError);
+      expect(reason).toMatchObject({ reason: 'render_queue_full', retryAfterSeconds: 1 });
     }
-    expect(PROBLEM_TYPES['upstream-unavailable'].status).toBe(503);
 
     // Refused for the burst only: once the queue has drained, the next answer is read.
     expect(JSON.parse(String(await renderer.render(largeAnswer(), frame)))).toMatchObject({ pages: [] });

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Piscina } from 'piscina';
 import { UpstreamFailedError, fromUpstreamErrorData, type UpstreamAnswer } from '@app/interact-client';
+import { GatewayOverloadedError } from '../accounts/resilient-transport.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
-import { ProblemException } from '../problems/problem.js';
 import { renderFlow, type FlowFrame } from './flow.render.js';
 import type { RenderResult, RenderTask } from './flow.worker.js';
 
@@ -50,15 +50,7 @@ export class FlowRenderer implements OnApplicationShutdown {
   async render(answer: UpstreamAnswer, frame: FlowFrame): Promise<Buffer> {
     if (answer.body.byteLength <= INLINE_MAX_BYTES) return toBuffer(renderFlow(answer, frame));
     // Bounded here, not with piscina's maxQueue, whose refusal is a bare Error that would end as a 500.
-    // A problem of the upstream- family also lets the cache stand in with a stale copy.
-    if (this.pool.queueSize >= this.maxQueue) {
-      throw new ProblemException(
-        'upstream-unavailable',
-        'Too many large histories are waiting to be read. Retry in 1 s.',
-        {},
-        { 'retry-after': '1' },
-      );
-    }
+    if (this.pool.queueSize >= this.maxQueue) throw new GatewayOverloadedError('render_queue_full', 1);
     // A body with a buffer of its own is moved to the worker; a slice of a shared one must be copied.
     const transferList = ownsItsBuffer(answer.body) ? [answer.body.buffer as ArrayBuffer] : [];
     let result: RenderResult;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UpstreamError, type FlowLookup } from '@app/interact-client';
 import { AccountsService, type ConfiguredAccount } from '../accounts/accounts.service.js';
-import { UpstreamUnavailableError } from '../accounts/resilient-transport.js';
+import { GatewayOverloadedError, UpstreamUnavailableError } from '../accounts/resilient-transport.js';
 import { FlowCacheService, flowCacheKey, type Loaded, type Served } from '../cache/flow-cache.service.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
 import { ProblemException } from '../problems/problem.js';
@@ -95,10 +95,18 @@ export class FlowService {
   }
 
   private problemFor(error: unknown, accountId: string, timeoutMs: number, requestId: string): unknown {
+    if (error instanceof GatewayOverloadedError) {
+      return new ProblemException(
+        'gateway-overloaded',
+        `Too many large histories are waiting to be read. Retry in ${error.retryAfterSeconds} s.`,
+        {},
+        { 'retry-after': String(error.retryAfterSeconds) },
+      );
+    }
     if (error instanceof UpstreamUnavailableError) {
       return new ProblemException(
         'upstream-unavailable',
-        error.reason === 'circuit-open'
+        error.reason === 'circuit_open'
           ? `Interact is failing for account ${accountId}; its circuit is open. Retry in ${error.retryAfterSeconds} s.`
           : `Too many calls to Interact are waiting for account ${accountId}. Retry in ${error.retryAfterSeconds} s.`,
         {},

@@ -1,34 +1,44 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
+import { exitAfterFlush, signalStatus } from '../process-exit.js';
 import { LifecycleService } from './lifecycle.service.js';
 
 /**
  * On SIGTERM or SIGINT: readiness fails at once, the server stops accepting connections and lets
  * in-flight requests finish (idle keep-alive connections are closed), then transports and Redis
- * close. Past the grace period the process exits regardless, before Kubernetes kills it.
+ * close, and the process exits once its spans are flushed. Past the grace period it exits
+ * regardless, before Kubernetes kills it. A second signal exits at once: Node as PID 1 ignores a
+ * signal it has no handler for, which would leave whoever sent it to wait out the grace period.
  */
 export function drainOnSignals(app: INestApplication, graceMs: number, logger: LoggerService): void {
   let draining = false;
-  const drain = async (signal: string) => {
-    if (draining) return;
-    draining = true;
+  const drain = async (signal: NodeJS.Signals) => {
     app.get(LifecycleService).beginShutdown();
     logger.log(`${signal} received; draining for up to ${graceMs} ms`, 'Shutdown');
+    // Not unref'd: were the drain to stall with nothing else keeping the process alive, it would
+    // end without its flush and with status 0.
     const deadline = setTimeout(() => {
       logger.error(`grace period of ${graceMs} ms over with requests in flight; exiting`, undefined, 'Shutdown');
-      process.exit(1);
+      void exitAfterFlush(1);
     }, graceMs);
-    deadline.unref();
+    let status = 0;
     try {
       await app.close();
       logger.log('drained; exiting', 'Shutdown');
-      process.exitCode = 0;
     } catch (error) {
       logger.error(`shutdown failed: ${(error as Error).message}`, undefined, 'Shutdown');
-      process.exitCode = 1;
-    } finally {
-      clearTimeout(deadline);
+      status = 1;
     }
+    clearTimeout(deadline);
+    await exitAfterFlush(status);
   };
-  process.once('SIGTERM', () => void drain('SIGTERM'));
-  process.once('SIGINT', () => void drain('SIGINT'));
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!draining) {
+      draining = true;
+      void drain(signal);
+      return;
+    }
+    logger.warn(`${signal} received while draining; exiting without waiting for requests in flight`, 'Shutdown');
+    void exitAfterFlush(signalStatus(signal));
+  };
+  process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
 }

@@ -33,6 +33,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly refusals = new Counter({
+    name: 'interact_refusals_total',
+    help: 'Flow loads refused with a 503 unless a stale copy answered, by reason: circuit_open and bulkhead_full (Interact not asked), render_queue_full (Interact answered; the gateway was too busy to read it).',
+    labelNames: ['account', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly cacheRequests = new Counter({
     name: 'interact_cache_requests_total',
     help: 'Flow requests by how the cache answered: hit, miss, stale or bypass.',

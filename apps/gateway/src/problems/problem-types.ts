@@ -75,6 +75,12 @@ export const PROBLEM_TYPES = {
     description:
       'Calls to Interact for this account failed too often, so its circuit is open, or too many calls are already waiting. Retry after the number of seconds in the Retry-After header.',
   },
+  'gateway-overloaded': {
+    status: 503,
+    title: 'The gateway is too busy',
+    description:
+      'Interact answered, but this gateway instance had too many large histories waiting to be read, and refused this one rather than slow every request down. Interact is not at fault. Retry after the number of seconds in the Retry-After header.',
+  },
   'internal-error': {
     status: 500,
     title: 'Internal error',

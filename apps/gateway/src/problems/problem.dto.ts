@@ -69,6 +69,7 @@ const EXAMPLE_DETAILS: Record<ProblemSlug, string> = {
   'upstream-error': 'Interact failed to answer for account 12345678.',
   'upstream-timeout': 'Interact did not answer within 10000 ms for account 12345678.',
   'upstream-unavailable': 'Interact is failing for account 12345678; its circuit is open. Retry in 8 s.',
+  'gateway-overloaded': 'Too many large histories are waiting to be read. Retry in 1 s.',
   'internal-error': 'The gateway failed unexpectedly.',
 };
 
