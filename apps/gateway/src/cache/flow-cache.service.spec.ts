@@ -1,6 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { GatewayAccount } from '../config/gateway.config.js';
-import { flowCacheKey } from './flow-cache.service.js';
+import { MemoryStore } from '@app/cache';
+import type { GatewayAccount, GatewayConfig } from '../config/gateway.config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { ProblemException } from '../problems/problem.js';
+import { FlowCacheService, flowCacheKey } from './flow-cache.service.js';
 
 const account = { accountId: '12345678', environmentName: 'PROD' } as GatewayAccount;
 
@@ -32,5 +36,49 @@ describe('flowCacheKey', () => {
       flowCacheKey('ifg', { ...single, environmentName }, base),
     );
     expect(named).not.toContain(flowCacheKey('ifg', single, base));
+  });
+});
+
+describe('FlowCacheService', () => {
+  const staleAccount = {
+    accountId: '12345678',
+    cacheTtlMs: 1,
+    resilience: { retryDeadlineMs: 1_000 },
+  } as GatewayAccount;
+  const cache = (): FlowCacheService =>
+    new FlowCacheService(
+      new MemoryStore(1024 * 1024),
+      {
+        cache: {
+          keyPrefix: 'test',
+          staleWhileRevalidateMs: 0,
+          staleIfErrorMs: 60_000,
+          negativeTtlMs: 1_000,
+          compressAboveBytes: 16 * 1024,
+        },
+      } as GatewayConfig,
+      new MetricsService(),
+    );
+  const stored = async (flows: FlowCacheService) => {
+    await flows.serve('key', staleAccount, false, () => Promise.resolve({ kind: 'flow', body: Buffer.from('{}') }));
+    await flows.settled();
+    await sleep(5);
+  };
+
+  it('answers with a stale copy when the gateway is too busy to read upstream', async () => {
+    const flows = cache();
+    await stored(flows);
+    const served = await flows.serve('key', staleAccount, false, () =>
+      Promise.reject(new ProblemException('gateway-overloaded', 'busy')),
+    );
+    expect(served.entry.body.toString()).toBe('{}');
+    expect(served.cacheStatus).toMatch(/fwd=stale; fwd-status=503; detail=stale-if-error/);
+  });
+
+  it('never answers a caller mistake with a stale copy', async () => {
+    const flows = cache();
+    await stored(flows);
+    const load = () => Promise.reject(new ProblemException('validation-failed', 'bad'));
+    await expect(flows.serve('key', staleAccount, false, load)).rejects.toMatchObject({ slug: 'validation-failed' });
   });
 });

@@ -58,9 +58,12 @@ export function etagOf(body: Buffer): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 }
 
-/** Only an upstream that failed may be papered over with a stale copy; never a caller's mistake. */
-const upstreamFailed = (error: unknown): error is ProblemException =>
-  error instanceof ProblemException && error.slug.startsWith('upstream-');
+/**
+ * Only a failure of upstream's, or the gateway too busy to read its answer, may be papered over
+ * with a stale copy; never a caller's mistake.
+ */
+const staleMayAnswer = (error: unknown): error is ProblemException =>
+  error instanceof ProblemException && (error.slug.startsWith('upstream-') || error.slug === 'gateway-overloaded');
 
 const ignore = () => undefined;
 
@@ -131,7 +134,7 @@ export class FlowCacheService {
         this.metrics.cacheRequests.inc({ result: 'miss' });
         return this.served(filled, 'fwd=stale; fwd-status=200');
       } catch (error) {
-        if (!upstreamFailed(error)) throw error;
+        if (!staleMayAnswer(error)) throw error;
         this.metrics.cacheRequests.inc({ result: 'stale' });
         const status = PROBLEM_TYPES[error.slug].status;
         return this.served(entry, `fwd=stale; fwd-status=${status}; detail=stale-if-error`);
