@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheConfig, GatewayAccount } from '../apps/gateway/src/config/gateway.config.js';
 import { DEMO_IDS } from './support/simulator.js';
 import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY, apiClient, memoryCache } from './support/gateway.js';
-import { OwnRedis, SHARED_REDIS_URL, freePort, redisCache, uniquePrefix } from './support/redis.js';
+import { OwnRedis, SHARED_REDIS_URL, redisCache, uniquePrefix } from './support/redis.js';
 import { useTestbed } from './support/testbed.js';
 
 const testbed = useTestbed();
@@ -283,8 +283,7 @@ describe('a Redis that freezes, dies and comes back', () => {
   let redis: OwnRedis;
 
   beforeAll(async () => {
-    redis = new OwnRedis(await freePort());
-    await redis.start();
+    redis = await OwnRedis.launch();
   });
   afterAll(async () => {
     redis.thaw();

@@ -36,26 +36,50 @@ export class OwnRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** On a free port; another process may take a port between freePort and the bind, so a few are tried. */
+  static async launch(): Promise<OwnRedis> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const redis = new OwnRedis(await freePort());
+      try {
+        await redis.start();
+        return redis;
+      } catch (error) {
+        lastError = error;
+        await redis.kill();
+      }
+    }
+    throw lastError;
+  }
+
+  /**
+   * Answers once this process, and no other on the port, answers: a redis-server that could not
+   * bind exits, and a probe would otherwise reach whoever holds the port.
+   */
   async start(): Promise<void> {
-    this.process = spawn(
+    const child = spawn(
       'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
       {
         stdio: 'ignore',
       },
     );
+    this.process = child;
     const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined);
     try {
-      for (let attempt = 0; attempt < 100; attempt += 1) {
+      for (let attempt = 0; attempt < 100 && child.exitCode === null; attempt += 1) {
         try {
           await probe.connect();
-          if ((await probe.ping()) === 'PONG') return;
-        } catch {
+          const pid = /^process_id:(\d+)/m.exec(await probe.info('server'))?.[1];
+          if (Number(pid) === child.pid) return;
+          throw new Error(`port ${this.port} is held by another redis-server (pid ${pid})`);
+        } catch (error) {
+          if ((error as Error).message.startsWith('port ')) throw error;
           await sleep(50);
         }
       }
-      throw new Error(`redis-server on ${this.port} did not start`);
+      throw new Error(`redis-server on ${this.port} did not start (exit code ${child.exitCode})`);
     } finally {
       probe.disconnect();
     }
