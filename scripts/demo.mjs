@@ -19,7 +19,10 @@ writeFileSync(configFile, demoConfig);
 
 const children = [];
 function start(name, args, env) {
-  const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  // A process group of its own: Ctrl-C reaches the demo alone, which stops each child with one
+  // SIGTERM. Sharing the terminal's group, the gateway got SIGINT and then SIGTERM, and a second
+  // signal cuts its drain short.
+  const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, ...env }, detached: true });
   child.on('exit', (code, signal) => {
     if (stopping) return;
     console.error(`demo: ${name} stopped (${signal ?? code}); stopping the demo`);
@@ -36,6 +39,10 @@ function stop(code = 0) {
 }
 process.on('SIGINT', () => stop());
 process.on('SIGTERM', () => stop());
+// Outside the terminal's group, children would outlive a demo that fails on its own.
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+});
 
 async function waitFor(url) {
   for (let attempt = 0; attempt < 100; attempt += 1) {

@@ -18,8 +18,10 @@ async function freePort(): Promise<number> {
 beforeAll(async () => {
   const [gatewayPort, simulatorPort] = [await freePort(), await freePort()];
   gateway = `http://127.0.0.1:${gatewayPort}`;
+  // A group of its own, as a terminal gives it: Ctrl-C is then a SIGINT to the whole group.
   demo = spawn(process.execPath, ['scripts/demo.mjs'], {
     env: { ...process.env, PORT: String(gatewayPort), SIMULATOR_PORT: String(simulatorPort) },
+    detached: true,
   });
   await new Promise<void>((resolve, reject) => {
     const collect = (chunk: Buffer) => {
@@ -33,9 +35,9 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (demo.exitCode !== null) return;
+  if (demo.exitCode !== null || demo.signalCode !== null) return;
   const exited = new Promise((resolve) => demo.once('exit', resolve));
-  demo.kill('SIGTERM');
+  process.kill(-demo.pid!, 'SIGKILL');
   await exited;
 });
 
@@ -56,3 +58,14 @@ it('serves Swagger UI and the OpenAPI document', async () => {
   const document = (await (await fetch(`${gateway}/docs/openapi.json`)).json()) as { info: { title: string } };
   expect(document.info.title).toBe('Interact Flow Gateway');
 });
+
+it('stops on Ctrl-C, the gateway draining once rather than cut short by a second signal', async () => {
+  const exited = new Promise<number | null>((resolve) => demo.once('exit', resolve));
+  process.kill(-demo.pid!, 'SIGINT');
+  expect(await exited).toBe(0);
+  // The children's last lines may still be on their way through the shared terminal.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(output).toContain('drained; exiting');
+  expect(output).not.toContain('while draining');
+  await expect(fetch(gateway)).rejects.toThrow();
+}, 30_000);
