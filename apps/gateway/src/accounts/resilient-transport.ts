@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
@@ -83,6 +84,12 @@ export class ResilientTransport {
   readonly kind: FlowTransport['kind'];
   private readonly breaker: CircuitBreakerPolicy;
   private readonly policy: IPolicy;
+  /**
+   * Given to every call: cockatiel adds a listener per call in flight to the signal it is given,
+   * by default one it shares among all its policies, and Node takes the eleventh for a leak. This
+   * one allows as many as the bulkhead lets in, so a real leak is still reported.
+   */
+  private readonly callSignal = new AbortController().signal;
   private openedAt = 0;
 
   constructor(
@@ -92,6 +99,7 @@ export class ResilientTransport {
   ) {
     this.kind = inner.kind;
     const r = account.resilience;
+    setMaxListeners(r.bulkheadMaxConcurrent + r.bulkheadMaxQueue, this.callSignal);
     const labels = { account: account.accountId, transport: inner.kind };
     this.breaker = circuitBreaker(handleWhen(unhealthy), {
       halfOpenAfter: r.breakerHalfOpenAfterMs,
@@ -129,7 +137,7 @@ export class ResilientTransport {
 
   async call<T>(lookup: FlowLookup, read: (answer: UpstreamAnswer) => Promise<T>): Promise<T> {
     try {
-      return await this.policy.execute(() => this.attempt(lookup, read));
+      return await this.policy.execute(() => this.attempt(lookup, read), this.callSignal);
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         const reopensIn = this.openedAt + this.account.resilience.breakerHalfOpenAfterMs - Date.now();
