@@ -339,6 +339,16 @@ describe('gateway configuration', () => {
       /^REDIS_COMMAND_TIMEOUT_MS must be a whole number of at least 1, got "0x100"/,
     ],
     [
+      'REDIS_COMMAND_TIMEOUT_MS="abc" with the in-memory cache',
+      () => load({ accounts: [restAccount] }, { REDIS_COMMAND_TIMEOUT_MS: 'abc' }),
+      /^REDIS_COMMAND_TIMEOUT_MS must be a whole number of at least 1, got "abc"/,
+    ],
+    [
+      'CACHE_MEMORY_MAX_BYTES="abc" with Redis',
+      () => load({ accounts: [restAccount] }, { REDIS_URL: 'redis://127.0.0.1:6379', CACHE_MEMORY_MAX_BYTES: 'abc' }),
+      /^CACHE_MEMORY_MAX_BYTES must be a whole number of at least 1024, got "abc"/,
+    ],
+    [
       'a bad PUBLIC_BASE_URL',
       () => load({ accounts: [restAccount] }, { PUBLIC_BASE_URL: 'ftp://x' }),
       /^PUBLIC_BASE_URL must be an http or https URL/,

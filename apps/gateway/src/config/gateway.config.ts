@@ -460,10 +460,11 @@ function cacheConfig(env: NodeJS.ProcessEnv): CacheConfig {
   const keyPrefix = envValue(env, 'CACHE_KEY_PREFIX') ?? 'ifg';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(keyPrefix))
     throw new ConfigError('CACHE_KEY_PREFIX must be 1 to 64 letters, digits, ".", "_" or "-"');
+  // Both checked whichever store is used: a typo in the unused one would otherwise surface only when the store changes.
+  const commandTimeoutMs = envNumber(env, 'REDIS_COMMAND_TIMEOUT_MS', 250, 1, true);
+  const memoryMaxBytes = envNumber(env, 'CACHE_MEMORY_MAX_BYTES', 64 * 1024 * 1024, 1024, true);
   return {
-    store: connection
-      ? { kind: 'redis', connection, commandTimeoutMs: envNumber(env, 'REDIS_COMMAND_TIMEOUT_MS', 250, 1, true) }
-      : { kind: 'memory', maxBytes: envNumber(env, 'CACHE_MEMORY_MAX_BYTES', 64 * 1024 * 1024, 1024, true) },
+    store: connection ? { kind: 'redis', connection, commandTimeoutMs } : { kind: 'memory', maxBytes: memoryMaxBytes },
     keyPrefix,
     staleWhileRevalidateMs: envNumber(env, 'CACHE_STALE_WHILE_REVALIDATE_SECONDS', 60) * 1000,
     staleIfErrorMs: envNumber(env, 'CACHE_STALE_IF_ERROR_SECONDS', 3600) * 1000,
