@@ -59,11 +59,11 @@ export function etagOf(body: Buffer): string {
 }
 
 /**
- * Only a failure of upstream's, or the gateway too busy to read its answer, may be papered over
- * with a stale copy; never a caller's mistake.
+ * A load that failed on the server side, upstream's or the gateway's own (a 5xx), may be papered
+ * over with a stale copy; never a caller's mistake.
  */
 const staleMayAnswer = (error: unknown): error is ProblemException =>
-  error instanceof ProblemException && (error.slug.startsWith('upstream-') || error.slug === 'gateway-overloaded');
+  error instanceof ProblemException && PROBLEM_TYPES[error.slug].status >= 500;
 
 const ignore = () => undefined;
 
