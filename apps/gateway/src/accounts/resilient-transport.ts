@@ -52,11 +52,10 @@ export class UpstreamUnavailableError extends Error {
  * gateway's own: the breaker, the retries and the upstream metrics must not hold it against Interact.
  */
 export class GatewayOverloadedError extends Error {
-  constructor(
-    readonly reason: 'render_queue_full',
-    readonly retryAfterSeconds: number,
-  ) {
-    super(reason);
+  readonly reason = 'render_queue_full';
+
+  constructor(readonly retryAfterSeconds: number) {
+    super('render_queue_full');
   }
 }
 

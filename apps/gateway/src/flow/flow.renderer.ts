@@ -50,7 +50,7 @@ export class FlowRenderer implements OnApplicationShutdown {
   async render(answer: UpstreamAnswer, frame: FlowFrame): Promise<Buffer> {
     if (answer.body.byteLength <= INLINE_MAX_BYTES) return toBuffer(renderFlow(answer, frame));
     // Bounded here, not with piscina's maxQueue, whose refusal is a bare Error that would end as a 500.
-    if (this.pool.queueSize >= this.maxQueue) throw new GatewayOverloadedError('render_queue_full', 1);
+    if (this.pool.queueSize >= this.maxQueue) throw new GatewayOverloadedError(1);
     // A body with a buffer of its own is moved to the worker; a slice of a shared one must be copied.
     const transferList = ownsItsBuffer(answer.body) ? [answer.body.buffer as ArrayBuffer] : [];
     let result: RenderResult;
