@@ -208,6 +208,21 @@ describe.each(stores)('cache on the %s store', (_store, cacheConfig) => {
     expect(after.headers['cache-status']).toContain('; hit;');
     expect(await upstreamCalls()).toBe(2);
   });
+  it('takes Pragma: no-cache only from a request without Cache-Control', async () => {
+    const gw = await gateway(cacheConfig());
+    const path = flowPath(REST_ACCOUNT, DEMO_IDS.claim);
+    await gw.http().get(path).expect(200);
+    const forced = await gw.http().get(path).set('Pragma', 'No-Cache').expect(200);
+    expect(forced.headers['cache-status']).toBe('interact-flow-gateway; fwd=request; ttl=300');
+    const overridden = await gw
+      .http()
+      .get(path)
+      .set('Pragma', 'no-cache')
+      .set('Cache-Control', 'max-age=60')
+      .expect(200);
+    expect(overridden.headers['cache-status']).toContain('; hit;');
+    expect(await upstreamCalls()).toBe(2);
+  });
 });
 
 describe('cache shared by replicas through Redis', () => {

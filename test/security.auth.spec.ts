@@ -55,6 +55,11 @@ describe('client authentication', () => {
     const gw = await gateway();
     const response = await as(gw, 'Bearer wrong-key').get(flowPath(REST_ACCOUNT)).expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer realm="interact-flow-gateway", error="invalid_token"');
+    // A key that matched once is remembered: keys next to it must still be refused.
+    await as(gw, 'Bearer desk-key').get(flowPath(REST_ACCOUNT)).expect(200);
+    for (const near of ['Bearer desk-ke', 'Bearer desk-keyy', 'Bearer DESK-KEY']) {
+      await as(gw, near).get(flowPath(REST_ACCOUNT)).expect(401);
+    }
   });
 
   it('lets a client read its accounts and answers 403 for another configured account', async () => {

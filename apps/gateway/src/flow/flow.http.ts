@@ -11,11 +11,12 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
 
 /** A request header Cache-Control with no-cache asks for a fresh answer from upstream. */
 export function wantsNoCache(cacheControl: string | undefined, pragma: string | undefined): boolean {
-  const directives = (cacheControl ?? '')
+  // Pragma counts only without Cache-Control (RFC 9111 §5.4).
+  if (!cacheControl) return pragma?.toLowerCase() === 'no-cache';
+  return cacheControl
     .toLowerCase()
     .split(',')
-    .map((d) => d.trim());
-  return directives.includes('no-cache') || (!cacheControl && pragma?.toLowerCase() === 'no-cache');
+    .some((directive) => directive.trim() === 'no-cache');
 }
 
 export function sendFlow(reply: FastifyReply, flow: FlowResponse, ifNoneMatch: string | undefined): FastifyReply {
