@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
@@ -72,6 +73,44 @@ describe('the gateway process', () => {
       `${second} received while draining; exiting without waiting for requests in flight`,
     );
     expect(await held).toBeInstanceOf(Error);
+  });
+
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('on a %s during start-up, exits at once with status %i and never listens', async (signal, status) => {
+    // A Redis that accepts and never answers: start-up waits 3 s for it before listening, and its
+    // connection shows the process is that far into start-up. No sleep has to guess when that is.
+    const sockets = new Set<Socket>();
+    let reached: () => void = () => undefined;
+    const connected = new Promise<void>((resolve) => (reached = resolve));
+    const silentRedis = createServer((socket) => {
+      sockets.add(socket);
+      reached();
+    });
+    await new Promise<void>((resolve) => silentRedis.listen(0, '127.0.0.1', resolve));
+    try {
+      await gateway.launch(simulator, {
+        REDIS_URL: `redis://127.0.0.1:${(silentRedis.address() as AddressInfo).port}`,
+      });
+      await Promise.race([
+        connected,
+        gateway.exited().then(() => {
+          throw new Error(`the gateway exited before it reached Redis:\n${gateway.output.join('\n')}`);
+        }),
+      ]);
+      const signalled = performance.now();
+      gateway.signal(signal);
+      expect(await gateway.exited()).toBe(status);
+      // Start-up alone still had most of the Redis wait to go; a stop's grace period is far longer.
+      expect(performance.now() - signalled).toBeLessThan(2_000);
+      expect(gateway.errorOutput).toContain(`${signal} received during start-up; exiting`);
+      expect(gateway.output.join('\n')).not.toContain('listening on');
+      await expect(fetch(`${gateway.url}/health/live`)).rejects.toThrow();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silentRedis.close(resolve));
+    }
   });
 
   it("keeps application keys out of the soap package's debug output", async () => {

@@ -14,10 +14,29 @@ const hasExited = (child: ChildProcess) => child.exitCode !== null || child.sign
 /** The built gateway (dist/, as npm test builds it) in a process of its own, as it runs in production. */
 export class GatewayProcess {
   private text = '';
+  private errorText = '';
   private child?: ChildProcess;
   url = '';
 
   async start(simulator: RunningSimulator, env: Record<string, string> = {}, apiKey = TEST_API_KEY): Promise<void> {
+    const child = await this.launch(simulator, env, apiKey);
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      if (hasExited(child)) throw new Error(`gateway exited early:\n${this.output.join('\n')}`);
+      try {
+        if ((await fetch(`${this.url}/health/live`)).ok) return;
+      } catch {
+        await sleep(100);
+      }
+    }
+    throw new Error(`gateway did not start:\n${this.output.join('\n')}`);
+  }
+
+  /** Spawned and not waited for: a test may act on the process while it is still starting. */
+  async launch(
+    simulator: RunningSimulator,
+    env: Record<string, string> = {},
+    apiKey = TEST_API_KEY,
+  ): Promise<ChildProcess> {
     const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
     const config = {
@@ -58,15 +77,8 @@ export class GatewayProcess {
     const collect = (chunk: Buffer) => void (this.text += chunk.toString());
     this.child.stdout?.on('data', collect);
     this.child.stderr?.on('data', collect);
-    for (let attempt = 0; attempt < 100; attempt += 1) {
-      if (hasExited(this.child)) throw new Error(`gateway exited early:\n${this.output.join('\n')}`);
-      try {
-        if ((await fetch(`${this.url}/health/live`)).ok) return;
-      } catch {
-        await sleep(100);
-      }
-    }
-    throw new Error(`gateway did not start:\n${this.output.join('\n')}`);
+    this.child.stderr?.on('data', (chunk: Buffer) => void (this.errorText += chunk.toString()));
+    return this.child;
   }
 
   signal(signal: NodeJS.Signals): void {
@@ -90,6 +102,11 @@ export class GatewayProcess {
   /** Everything the process wrote to stdout and stderr, a line each. */
   get output(): string[] {
     return this.text.split('\n').filter(Boolean);
+  }
+
+  /** What the process wrote to stderr alone, a line each. */
+  get errorOutput(): string[] {
+    return this.errorText.split('\n').filter(Boolean);
   }
 
   /** Resolves once the process has logged this message. */
