@@ -168,7 +168,12 @@ describe('gateway configuration', () => {
     [
       'a failure ratio above 1',
       () => load({ accounts: [{ ...restAccount, resilience: { breakerFailureRatio: 2 } }] }),
-      /accounts\[0\]\.resilience\.breakerFailureRatio must be a number above 0 and at most 1/,
+      /accounts\[0\]\.resilience\.breakerFailureRatio must be a number above 0 and below 1/,
+    ],
+    [
+      'a failure ratio of 1, which the circuit breaker cannot take',
+      () => load({ accounts: [{ ...restAccount, resilience: { breakerFailureRatio: 1 } }] }),
+      /accounts\[0\]\.resilience\.breakerFailureRatio must be a number above 0 and below 1/,
     ],
     [
       'a deadline shorter than the timeout',

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { GatewayAccount } from '../apps/gateway/src/config/gateway.config.js';
 import { DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
@@ -15,11 +16,23 @@ import { freePort } from './support/redis.js';
 
 const EMPTY_SOAP = `<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><GetInteractionFullFlowByUUIDResponse xmlns="http://com/jacada/interact/interactiondata/soap">EMPTY</GetInteractionFullFlowByUUIDResponse></s:Body></s:Envelope>`;
 
-/** An upstream that fails a set number of times with a set status, then answers "found but empty". */
+interface PlannedAnswer {
+  status: number;
+  body: string;
+  delayMs?: number;
+}
+/** What the upstream answers its nth request (from 1); nothing planned is "found but empty". */
+let plan: (n: number) => PlannedAnswer | undefined = () => undefined;
+const failing =
+  (failures: number, status: number, delayMs = 0) =>
+  (n: number): PlannedAnswer | undefined =>
+    n <= failures ? { status, body: 'unavailable', delayMs } : undefined;
+
 let upstream: Server;
 let base: string;
-let plan: { failures: number; status: number };
 let received = 0;
+/** Requests whose client went away before their answer was written. */
+let abandoned = 0;
 
 let simulator: RunningSimulator;
 const gateways: RunningGateway[] = [];
@@ -28,10 +41,18 @@ beforeAll(async () => {
   simulator = await startSimulator();
   upstream = createServer((request, response) => {
     received += 1;
-    if (received <= plan.failures)
-      return response.writeHead(plan.status, { 'content-type': 'text/plain' }).end('unavailable');
-    if (request.method === 'POST') return response.writeHead(200, { 'content-type': 'text/xml' }).end(EMPTY_SOAP);
-    response.writeHead(200, { 'content-type': 'text/plain' }).end('EMPTY');
+    const planned = plan(received);
+    response.on('close', () => {
+      if (!response.writableFinished) abandoned += 1;
+    });
+    const answer = () => {
+      if (response.destroyed) return;
+      if (planned) return response.writeHead(planned.status, { 'content-type': 'text/plain' }).end(planned.body);
+      if (request.method === 'POST') return response.writeHead(200, { 'content-type': 'text/xml' }).end(EMPTY_SOAP);
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('EMPTY');
+    };
+    if (planned?.delayMs) setTimeout(answer, planned.delayMs);
+    else answer();
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
@@ -41,7 +62,9 @@ afterAll(async () => {
   await simulator.close();
 });
 beforeEach(() => {
+  plan = () => undefined;
   received = 0;
+  abandoned = 0;
 });
 afterEach(async () => {
   await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
@@ -69,7 +92,7 @@ describe.each([
 ])('retries over %s', (_name, account) => {
   it.each([502, 503, 504])('retries a %i and answers once upstream recovers', async (status) => {
     const gw = await gateway(base);
-    plan = { failures: 2, status };
+    plan = failing(2, status);
     const response = await gw.http().get(flowPath(account)).expect(200);
     expect(response.body.pages).toEqual([]);
     expect(received).toBe(3);
@@ -77,14 +100,14 @@ describe.each([
 
   it('gives up after the configured attempts', async () => {
     const gw = await gateway(base);
-    plan = { failures: 10, status: 503 };
+    plan = failing(10, 503);
     await gw.http().get(flowPath(account)).expect(502);
     expect(received).toBe(3);
   });
 
   it('does not retry an internal error: the answer will not change', async () => {
     const gw = await gateway(base);
-    plan = { failures: 10, status: 500 };
+    plan = failing(10, 500);
     await gw.http().get(flowPath(account)).expect(502);
     expect(received).toBe(1);
   });
@@ -117,5 +140,77 @@ describe('the retry deadline', () => {
     // Several attempts fitted in the deadline, far fewer than the thousand allowed.
     expect(attempts).toBeGreaterThan(2);
     expect(attempts).toBeLessThan(100);
+  });
+});
+
+const circuitOf = async (gw: RunningGateway, account: string) =>
+  (
+    (await gw.http().get('/health/ready')).body as {
+      details: { upstream: { circuits: Record<string, { state: string }> } };
+    }
+  ).details.upstream.circuits[account].state;
+
+describe('the circuit breaker and the deadline', () => {
+  it.each([
+    ['REST', REST_ACCOUNT],
+    ['SOAP', SOAP_ACCOUNT],
+  ])(
+    'cancels the attempt in flight at the deadline over %s, and counts the call against upstream',
+    async (_name, account) => {
+      const gw = await gateway(base, {
+        timeoutMs: 400,
+        resilience: defaultResilience({
+          retryMaxAttempts: 3,
+          retryInitialDelayMs: 20,
+          retryMaxDelayMs: 20,
+          retryDeadlineMs: 450,
+          breakerWindowMs: 5_000,
+          breakerMinimumRps: 1,
+          breakerHalfOpenAfterMs: 500,
+        }),
+      });
+      // Loads the WSDL on SOAP, so that the attempts below take the same time on both.
+      await gw.http().get(flowPath(account)).expect(200);
+      received = 0;
+      // Each answer is a 503 after 300 ms: every call's second attempt is in flight when its deadline passes.
+      plan = failing(1_000, 503, 300);
+      const ids = ['040100701', '040100702', '040100703', '040100704', '040100705', '040100706'];
+      const calls = await Promise.all(
+        ids.map((id) => gw.http().get(`/v1/accounts/${account}/interactions/${id}/flow`)),
+      );
+      expect(calls.map((call) => call.status)).toEqual(ids.map(() => 504));
+      // Past the time the second attempts would have had their answers, had they not been cancelled.
+      await sleep(250);
+      expect(received).toBe(12);
+      expect(abandoned).toBe(6);
+
+      const refused = await gw.http().get(`/v1/accounts/${account}/interactions/040100707/flow`).expect(503);
+      expect(refused.body.type).toBe('/problems/upstream-unavailable');
+      expect(received).toBe(12);
+      // The half-open trial runs into the deadline as well: the circuit opens again instead of closing.
+      await sleep(550);
+      await gw.http().get(`/v1/accounts/${account}/interactions/040100707/flow`).expect(504);
+      expect(await circuitOf(gw, account)).toBe('open');
+    },
+  );
+
+  it('counts histories not found as successes: a fifth of calls failing does not open it', async () => {
+    plan = (n) =>
+      n <= 20
+        ? { status: 404, body: `history for UUID ${DEMO_IDS.claim} was not found` }
+        : { status: 500, body: 'boom' };
+    const gw = await gateway(base, {
+      resilience: defaultResilience({
+        retryMaxAttempts: 1,
+        breakerFailureRatio: 0.5,
+        breakerWindowMs: 10_000,
+        breakerMinimumRps: 0.5,
+      }),
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i += 1)
+      statuses.push((await gw.http().get(flowPath(REST_ACCOUNT)).set('Cache-Control', 'no-cache')).status);
+    expect(statuses).toEqual([...Array<number>(20).fill(404), ...Array<number>(5).fill(502)]);
+    expect(await circuitOf(gw, REST_ACCOUNT)).toBe('closed');
   });
 });

@@ -26,10 +26,11 @@ export type UpstreamAnswer =
 /**
  * Interact's "Get Full Interaction Flow" for one account, whatever the wire. Resolves with an
  * answer to read, or rejects with an UpstreamError for what the status line alone settles
- * (not found over REST, rejected credentials, errors, timeouts, oversize bodies).
+ * (not found over REST, rejected credentials, errors, timeouts, oversize bodies). `cancel` ends
+ * the call early, as a timeout: the caller's own deadline passed.
  */
 export interface FlowTransport {
   readonly kind: UpstreamTransportKind;
-  fetchAnswer(lookup: FlowLookup): Promise<UpstreamAnswer>;
+  fetchAnswer(lookup: FlowLookup, cancel?: AbortSignal): Promise<UpstreamAnswer>;
   close(): Promise<void>;
 }

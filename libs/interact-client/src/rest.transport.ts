@@ -3,7 +3,7 @@ import { restFullFlowPath } from '@app/interact';
 import type { FlowLookup, FlowTransport, UpstreamAnswer } from './flow-transport.js';
 import { restStatusFailure } from './rest.payload.js';
 import { credentialHeaders, type UpstreamAccount } from './upstream-account.js';
-import { fetchCapped } from './upstream-http.js';
+import { callSignal, fetchCapped } from './upstream-http.js';
 import { UpstreamTimeoutError, callFailure } from './upstream.errors.js';
 
 /** REST "Get Full Interaction Flow" over one keep-alive connection pool per account. */
@@ -24,13 +24,13 @@ export class RestFlowTransport implements FlowTransport {
     });
   }
 
-  async fetchAnswer(lookup: FlowLookup): Promise<UpstreamAnswer> {
+  async fetchAnswer(lookup: FlowLookup, cancel?: AbortSignal): Promise<UpstreamAnswer> {
     const { account } = this;
     const path =
       this.pathPrefix +
       restFullFlowPath(account.accountId, lookup.kind, lookup.value, account.apiVersion) +
       (lookup.widerSearch ? '?widerSearch=true' : '');
-    const signal = AbortSignal.timeout(account.timeoutMs);
+    const signal = callSignal(account.timeoutMs, cancel);
     let status: number;
     let body: Uint8Array;
     try {

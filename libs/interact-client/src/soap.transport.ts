@@ -3,7 +3,7 @@ import { Agent } from 'undici';
 import { SOAP_OPERATIONS } from '@app/interact';
 import type { FlowLookup, FlowTransport, UpstreamAnswer } from './flow-transport.js';
 import { credentialHeaders, type UpstreamAccount } from './upstream-account.js';
-import { fetchCapped } from './upstream-http.js';
+import { callSignal, fetchCapped } from './upstream-http.js';
 import {
   PayloadError,
   UpstreamError,
@@ -166,14 +166,14 @@ export class SoapFlowTransport implements FlowTransport {
     this.credentials = credentialHeaders(account);
   }
 
-  async fetchAnswer(lookup: FlowLookup): Promise<UpstreamAnswer> {
+  async fetchAnswer(lookup: FlowLookup, cancel?: AbortSignal): Promise<UpstreamAnswer> {
     const { account } = this;
     const operation = SOAP_OPERATIONS[lookup.kind];
     const client = await this.loadClient();
     const call = client[`${operation.operation}Async`] as SoapOperation;
     const args = { [operation.field]: lookup.value, ...(lookup.widerSearch ? { widerSearch: true } : {}) };
     // The signal bounds the whole call, a slow drip included.
-    const signal = AbortSignal.timeout(account.timeoutMs);
+    const signal = callSignal(account.timeoutMs, cancel);
     let answer: UnreadAnswer;
     try {
       const options: CallOptions = {

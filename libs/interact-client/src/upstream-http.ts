@@ -4,6 +4,12 @@ import { UpstreamFailedError } from './upstream.errors.js';
 /** The statuses whose bodies are read as the answer: a history, or SOAP's fault. */
 const ANSWER_STATUSES = new Set([200, 500]);
 
+/** What bounds one call: its own timeout and, when the caller has one, the caller's deadline. */
+export function callSignal(timeoutMs: number, cancel?: AbortSignal): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return cancel ? AbortSignal.any([timeout, cancel]) : timeout;
+}
+
 /**
  * One upstream call, both transports' way: sent asking for no content coding (without
  * Accept-Encoding any is acceptable, RFC 9110, and none is read here), its status and its body read

@@ -65,8 +65,18 @@ export class UpstreamDeadlineError extends UpstreamTimeoutError {}
 /** Only reads that failed on the network or with 502/503/504 are worth another try. */
 const retryable = (error: Error) => error instanceof UpstreamFailedError && error.retryable;
 
-/** Not-found and rejected credentials are answers, not an unhealthy upstream. */
-const unhealthy = (error: Error) => error instanceof UpstreamFailedError || error instanceof UpstreamTimeoutError;
+/**
+ * Failures, timeouts and calls the deadline cut off are what the breaker counts against Interact.
+ * Not-found and rejected credentials are answers: they reach the breaker as Answered values, so that
+ * it counts them as successes (cockatiel counts an error it does not handle as nothing at all).
+ */
+const unhealthy = (error: Error) =>
+  error instanceof UpstreamFailedError || error instanceof UpstreamTimeoutError || error instanceof TaskCancelledError;
+
+/** An answer of Interact that is not a history, carried through the policies as a value. */
+class Answered {
+  constructor(readonly error: UpstreamError) {}
+}
 
 function outcomeOf(error: unknown): string {
   if (!(error instanceof UpstreamError)) return 'error';
@@ -116,8 +126,8 @@ export class ResilientTransport {
     this.policy = wrap(
       bulkhead(r.bulkheadMaxConcurrent, r.bulkheadMaxQueue),
       this.breaker,
-      // Its signal goes unused, so aborting it after every call (a DOMException and its stack each
-      // time, a fiftieth of a miss's CPU) would be waste.
+      // Its signal matters only once the deadline passed: aborting it after every call as well (a
+      // DOMException and its stack each time, a fiftieth of a miss's CPU) would be waste.
       timeout(r.retryDeadlineMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }),
       retry(handleWhen(retryable), {
         maxAttempts: r.retryMaxAttempts - 1,
@@ -135,8 +145,11 @@ export class ResilientTransport {
   }
 
   async call<T>(lookup: FlowLookup, read: (answer: UpstreamAnswer) => Promise<T>): Promise<T> {
+    let settled: T | Answered;
     try {
-      return await this.policy.execute(() => this.attempt(lookup, read), this.callSignal);
+      // The signal is the deadline's: when it passes, the attempt in flight is cancelled, so that
+      // nothing of the call outlives its answer or its place in the bulkhead.
+      settled = await this.policy.execute(({ signal }) => this.attempt(lookup, read, signal), this.callSignal);
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         const reopensIn = this.openedAt + this.account.resilience.breakerHalfOpenAfterMs - Date.now();
@@ -149,6 +162,8 @@ export class ResilientTransport {
       }
       throw error;
     }
+    if (settled instanceof Answered) throw settled.error;
+    return settled;
   }
 
   close(): Promise<void> {
@@ -160,16 +175,23 @@ export class ResilientTransport {
     return error;
   }
 
-  private async attempt<T>(lookup: FlowLookup, read: (answer: UpstreamAnswer) => Promise<T>): Promise<T> {
+  private async attempt<T>(
+    lookup: FlowLookup,
+    read: (answer: UpstreamAnswer) => Promise<T>,
+    deadline: AbortSignal,
+  ): Promise<T | Answered> {
+    // cockatiel starts a retry whose backoff outlasted the deadline: it must not reach Interact.
+    if (deadline.aborted) throw new TaskCancelledError();
     const labels = { account: this.account.accountId, transport: this.inner.kind };
     const started = performance.now();
     let outcome: string | undefined = 'success';
     try {
-      return await read(await this.inner.fetchAnswer(lookup));
+      return await read(await this.inner.fetchAnswer(lookup, deadline));
     } catch (error) {
       // What Interact would have answered is unknown when its answer went unread: the refusal is
       // counted on its own (see call), not as an attempt of some outcome.
       outcome = error instanceof GatewayOverloadedError ? undefined : outcomeOf(error);
+      if (error instanceof UpstreamError && !unhealthy(error)) return new Answered(error);
       throw error;
     } finally {
       if (outcome) {

@@ -220,8 +220,9 @@ function account(raw: unknown, at: string, env: NodeJS.ProcessEnv): GatewayAccou
 
 function ratio(raw: Raw, key: string, at: string, fallback: number): number {
   const value = raw[key] ?? fallback;
-  if (typeof value !== 'number' || !(value > 0 && value <= 1))
-    throw new ConfigError(`${at}.${key} must be a number above 0 and at most 1`);
+  // Below 1, not at most 1: cockatiel's sampling breaker throws on 1 when the transport is built.
+  if (typeof value !== 'number' || !(value > 0 && value < 1))
+    throw new ConfigError(`${at}.${key} must be a number above 0 and below 1`);
   return value;
 }
 
