@@ -42,7 +42,7 @@ describe('tracing', () => {
     ['REST', '12345678', 'rest'],
     ['SOAP', '12345679', 'soap'],
   ] as const)(
-    'propagates the caller’s W3C trace to upstream over %s and exports spans',
+    'propagates the caller’s W3C trace to upstream over %s, never its baggage, and exports spans',
     async (_name, account, transport) => {
       gateway = new GatewayProcess();
       await gateway.start(simulator, {
@@ -52,10 +52,17 @@ describe('tracing', () => {
       });
       await simulator.reset();
       const response = await fetch(`${gateway.url}/v1/accounts/${account}/interactions/${DEMO_IDS.claim}/flow`, {
-        headers: { authorization: `Bearer ${TEST_API_KEY}`, traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` },
+        headers: {
+          authorization: `Bearer ${TEST_API_KEY}`,
+          traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01`,
+          baggage: 'user=alice,tenant=internal',
+        },
       });
       expect(response.status).toBe(200);
-      const [upstream] = (await simulator.stats())[transport].traceparents;
+      const stats = (await simulator.stats())[transport];
+      // A caller's baggage is its own business, not Interact's.
+      expect(stats.baggage).toBeNull();
+      const [upstream] = stats.traceparents;
       // Same trace, a new parent span (the gateway's own client span), sampled.
       expect(upstream).toMatch(new RegExp(`^00-${TRACE_ID}-(?!00f067aa0ba902b7)[0-9a-f]{16}-01$`));
       for (let attempt = 0; attempt < 50 && !Buffer.concat(exports).includes('gateway-under-test'); attempt += 1)

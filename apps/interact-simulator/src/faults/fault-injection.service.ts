@@ -21,6 +21,15 @@ export interface TransportStats {
   traceparents: string[];
   /** The latest request's Accept-Encoding, null when it sent none. */
   acceptEncoding: string | null;
+  /** The latest request's W3C baggage, null when it sent none. */
+  baggage: string | null;
+}
+
+/** The request headers the simulator keeps a record of. */
+export interface RecordedHeaders {
+  traceparent?: string;
+  acceptEncoding?: string;
+  baggage?: string;
 }
 
 export interface SimulatorStats {
@@ -70,6 +79,7 @@ export class FaultInjectionService {
       hostileBytesSent: 0,
       traceparents: [],
       acceptEncoding: null,
+      baggage: null,
     });
     this.stats = { rest: zeroed(), soap: { ...zeroed(), wsdlRequests: 0 }, total: 0, entityFetches: 0 };
   }
@@ -92,11 +102,11 @@ export class FaultInjectionService {
    */
   async admit(
     transport: SimulatorTransport,
-    traceparent?: string,
-    acceptEncoding?: string,
+    { traceparent, acceptEncoding, baggage }: RecordedHeaders,
   ): Promise<{ fail: boolean; hostile: HostilePayload }> {
     this.stats[transport].requests += 1;
     this.stats[transport].acceptEncoding = acceptEncoding ?? null;
+    this.stats[transport].baggage = baggage ?? null;
     if (traceparent)
       this.stats[transport].traceparents = [...this.stats[transport].traceparents, traceparent].slice(
         -TRACEPARENTS_KEPT,
