@@ -238,6 +238,33 @@ describe('cache shared by replicas through Redis', () => {
     expect((await testbed.simulator.stats()).rest.requests).toBe(1);
   });
 
+  it('answers replicas waiting on a failed call with its failure, without calling upstream again', async () => {
+    const shared = redisCache();
+    const [a, b] = [await gateway(shared), await gateway(shared)];
+    await testbed.simulator.setFaults({ rest: { latencyMs: 300, errorRate: 1 } });
+    const path = flowPath(REST_ACCOUNT, DEMO_IDS.claim);
+    // b asks while a holds the lock, its call to upstream under way.
+    const [first, second] = await Promise.all([a.http().get(path), sleep(100).then(() => b.http().get(path))]);
+    expect([first.status, second.status]).toEqual([502, 502]);
+    expect(second.body.type).toBe('/problems/upstream-error');
+    expect(await upstreamCalls()).toBe(1);
+  });
+
+  it('lets a replica waiting on a failed refresh answer at once with its stale copy', async () => {
+    const shared = { ...redisCache(), staleWhileRevalidateMs: 0, staleIfErrorMs: 60_000 };
+    const [a, b] = [await gateway(shared, { cacheTtlMs: 500 }), await gateway(shared, { cacheTtlMs: 500 })];
+    const path = flowPath(REST_ACCOUNT, DEMO_IDS.claim);
+    await a.http().get(path).expect(200);
+    await sleep(700);
+    await testbed.simulator.setFaults({ rest: { latencyMs: 300, errorRate: 1 } });
+    const [first, second] = await Promise.all([a.http().get(path), sleep(100).then(() => b.http().get(path))]);
+    for (const response of [first, second]) {
+      expect(response.status).toBe(200);
+      expect(response.headers['cache-status']).toContain('detail=stale-if-error');
+    }
+    expect(await upstreamCalls()).toBe(2);
+  });
+
   it('lets waiting replicas go ahead once a lock holder has given up', async () => {
     const shared = redisCache();
     const redis = new Redis(SHARED_REDIS_URL);

@@ -13,6 +13,17 @@ import { CACHE_STORE } from './cache.tokens.js';
 const KEY_SCHEMA = 'v1';
 const CACHE_NAME = 'interact-flow-gateway';
 const POLL_MS = 20;
+/** Long enough for every waiting replica's next poll to see it; short enough to concern only them. */
+const SHARED_FAILURE_TTL_MS = 1_000;
+
+/** A lock holder's failed load, as the replicas waiting for it read it (see shareFailure). */
+interface SharedFailure {
+  slug: ProblemException['slug'];
+  detail: string;
+  headers: Record<string, string>;
+}
+
+const failureKey = (key: string) => `${key}:failed`;
 
 export type Loaded = { kind: 'flow'; body: Buffer } | { kind: 'not-found'; detail: string };
 
@@ -193,7 +204,7 @@ export class FlowCacheService {
           // The other replicas poll for the entry while the lock is held: it goes once the entry is written.
           return await this.loadAndStore(key, account, load, unlock);
         } catch (error) {
-          void unlock();
+          void this.shareFailure(key, error).then(unlock);
           throw error;
         }
       }
@@ -202,6 +213,18 @@ export class FlowCacheService {
     }
   }
 
+  /**
+   * Leaves a failed load where the replicas waiting on the lock look once it is released: without
+   * it each would take the lock in turn and call upstream again, and the last would answer only
+   * after all their calls, each as slow as the failure. Written before the lock goes.
+   */
+  private async shareFailure(key: string, error: unknown): Promise<void> {
+    if (!staleMayAnswer(error)) return;
+    const failure: SharedFailure = { slug: error.slug, detail: error.detail, headers: error.headers };
+    await this.store.set(failureKey(key), Buffer.from(JSON.stringify(failure)), SHARED_FAILURE_TTL_MS).catch(ignore);
+  }
+
+  /** The entry another replica stored, null to try for the lock again; throws the holder's failure. */
   private async awaitOtherReplica(key: string, lockTtlMs: number): Promise<FlowEntry | null> {
     const deadline = Date.now() + lockTtlMs;
     while (Date.now() < deadline) {
@@ -209,12 +232,18 @@ export class FlowCacheService {
       const { entry, available } = await this.read(key);
       if (entry && Date.now() < entry.freshUntil) return entry;
       if (!available) return null;
+      let failure: SharedFailure | undefined;
       try {
-        // The holder gave up without an entry (upstream failed): try for the lock again.
-        if (!(await this.store.isLocked(key))) return null;
+        if (await this.store.isLocked(key)) continue;
+        // Read after the lock is seen gone: the holder writes its failure before releasing it.
+        const raw = await this.store.get(failureKey(key));
+        failure = raw ? (JSON.parse(raw.toString()) as SharedFailure) : undefined;
       } catch {
         return null;
       }
+      // No failure: the holder's lock ran out (it died, or took longer than the lock), so try again.
+      if (!failure) return null;
+      throw new ProblemException(failure.slug, failure.detail, {}, { ...failure.headers });
     }
     return null;
   }
