@@ -1,7 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { RedisStore } from '@app/cache';
+import { RateLimiter } from '../apps/gateway/src/auth/rate-limiter.js';
 import type { GatewayConfig } from '../apps/gateway/src/config/gateway.config.js';
 import { DEMO_IDS } from './support/simulator.js';
 import { REST_ACCOUNT, SOAP_ACCOUNT, apiClient, type RunningGateway } from './support/gateway.js';
@@ -125,7 +126,32 @@ describe('rate limits', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
   });
 
-  it('counts every request of a client far from its limit in Redis, in batches', async () => {
+  it('holds the limit exactly for a burst spread over replicas that know the client', async () => {
+    const { keyPrefix } = redisCache();
+    const client = apiClient('burst', 'burst-key', [REST_ACCOUNT], 600);
+    const stores = [0, 1].map(
+      () => new RedisStore({ connection: { mode: 'standalone', url: SHARED_REDIS_URL }, commandTimeoutMs: 1_000 }),
+    );
+    try {
+      for (const store of stores) expect(await store.waitUntilUp(2_000)).toBe(true);
+      const replicas = stores.map((store) => new RateLimiter(store, keyPrefix));
+      // Each has admitted the client this minute, so each knows the count is far from the limit.
+      for (const replica of replicas) expect(await replica.admit(client)).toBeUndefined();
+      // A thousand requests on each, all arriving before any answer from Redis.
+      const answers = await Promise.all(
+        Array.from({ length: 2_000 }, (_, i) => {
+          const replica = replicas[i % 2];
+          return replica.admitReserved(client) ? undefined : replica.admit(client);
+        }),
+      );
+      expect(answers.filter((retryAfter) => retryAfter === undefined)).toHaveLength(598);
+      expect(answers.filter((retryAfter) => typeof retryAfter === 'number' && retryAfter >= 1)).toHaveLength(1_402);
+    } finally {
+      await Promise.all(stores.map((store) => store.close()));
+    }
+  });
+
+  it('reserves requests far from a client’s limit in batches, each a twentieth of what is left', async () => {
     const cache = redisCache();
     const clients = [apiClient('busy', 'busy-key', [REST_ACCOUNT], 100_000)];
     const [a, b] = [await gateway({ cache, clients }), await gateway({ cache, clients })];
@@ -135,8 +161,11 @@ describe('rate limits', () => {
         Array.from({ length: 120 }, (_, i) => as(i % 2 ? a : b, 'Bearer busy-key').get(flowPath(REST_ACCOUNT))),
       );
       expect(statuses.every((response) => response.status === 200)).toBe(true);
-      await sleep(200);
-      expect(Number(await redis.get(`${cache.keyPrefix}:rate:busy`))).toBe(120);
+      // Each replica reserved one request to learn the count, then a batch that covered the rest:
+      // every request admitted was reserved first, in a handful of round trips rather than 120.
+      const reserved = Number(await redis.get(`${cache.keyPrefix}:rate:busy`));
+      expect(reserved).toBeGreaterThanOrEqual(120);
+      expect(reserved).toBeLessThanOrEqual(2 + 2 * (100_000 / 20));
       expect(await redis.pttl(`${cache.keyPrefix}:rate:busy`)).toBeGreaterThan(55_000);
     } finally {
       redis.disconnect();

@@ -59,9 +59,9 @@ export class ApiKeyHook implements OnModuleInit {
         return error instanceof ProblemException ? refuse(error) : done(error as Error);
       }
       request.client = client;
-      // Most requests are counted here and now; the others wait for the shared count.
-      if (this.rateLimiter.countLocally(client)) return done();
-      this.rateLimiter.count(client).then((retryAfterSeconds) => {
+      // Most requests are admitted from this replica's reservation; the others wait to reserve more.
+      if (this.rateLimiter.admitReserved(client)) return done();
+      this.rateLimiter.admit(client).then((retryAfterSeconds) => {
         if (retryAfterSeconds === undefined) return done();
         refuse(
           new ProblemException(

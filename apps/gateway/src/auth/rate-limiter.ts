@@ -2,83 +2,89 @@ import { MemoryStore, type CacheStore } from '@app/cache';
 import type { ApiClient } from '../config/gateway.config.js';
 
 const MINUTE_MS = 60_000;
-/** How long hits far from a client's limit wait before they are added to the shared count. */
-const FLUSH_MS = 50;
 /**
- * How far below its limit a client must be for its hits to be counted in batches: more than the
- * other replicas could add unseen within one FLUSH_MS, and a tenth of the limit at least.
+ * A replica far from a client's limit reserves this share of what is left of it at once, so that
+ * most requests need no round trip; near the limit the share shrinks to one request at a time.
  */
-const MIN_HEADROOM = 100;
+const RESERVED_SHARE = 1 / 20;
 
 /** What this replica knows of a client's current window. */
 interface Window {
-  /** The shared count as last read from the store. */
+  /** The shared count as last read: what every replica has reserved this window. */
   counted: number;
-  /** Hits admitted here and not yet added to the shared count. */
-  pending: number;
+  /** Requests this replica reserved and has not admitted yet. */
+  reserved: number;
   resetsAt: number;
-  flushTimer?: NodeJS.Timeout;
 }
 
 /**
  * Per-client windows of a minute in the cache store, so that replicas sharing Redis share one
- * limit. Near its limit, or at the start of a window, each request of a client is counted in the
- * store before it is admitted, so the limit holds exactly; far from it, hits are counted locally
- * and added in one command every FLUSH_MS, which spares a Redis round trip per request. With the
- * store down, each replica limits on its own rather than letting everything through or failing.
+ * limit. A replica admits requests only from what it reserved in the shared count beforehand,
+ * so however many replicas there are, a client never gets more than its limit: requests are
+ * reserved in batches far from the limit (sparing a round trip per request) and one by one near
+ * it. What a replica reserved and did not use is lost when the minute ends: at most a twentieth
+ * of the limit per replica. With the store down, each replica limits on its own rather than
+ * letting everything through or failing.
  */
 export class RateLimiter {
   private readonly fallback = new MemoryStore(1024 * 1024);
   private readonly windows = new Map<string, Window>();
+  /** One reservation in flight per client: the requests that find nothing reserved wait for it. */
+  private readonly reserving = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: CacheStore,
     private readonly keyPrefix: string,
   ) {}
 
-  /** Counts a request of a client far from its limit, here alone; false when the store must count it (count). */
-  countLocally(client: ApiClient): boolean {
-    const limit = client.rateLimitPerMinute;
-    const window = this.windows.get(client.id);
-    if (!window || Date.now() >= window.resetsAt) return false;
-    if (limit - window.counted - window.pending <= Math.max(MIN_HEADROOM, limit / 10)) return false;
-    window.pending += 1;
-    window.flushTimer ??= setTimeout(() => this.flush(client.id, window), FLUSH_MS).unref();
+  /** Admits a request from what this replica reserved, at once; false when it must reserve more (admit). */
+  admitReserved(client: ApiClient): boolean {
+    const window = this.currentWindow(client.id);
+    if (!window || window.reserved === 0) return false;
+    window.reserved -= 1;
     return true;
   }
 
-  /** Counts a request of the client in the store; resolves with the seconds to wait when it is over its limit. */
-  async count(client: ApiClient): Promise<number | undefined> {
-    const window = this.windows.get(client.id);
-    const hits = 1 + (window?.pending ?? 0);
-    if (window) window.pending = 0;
-    const counted = await this.add(client.id, hits);
-    if (counted.hits <= client.rateLimitPerMinute) return undefined;
-    return Math.max(1, Math.ceil(counted.resetInMs / 1000));
-  }
-
-  private flush(clientId: string, window: Window): void {
-    window.flushTimer = undefined;
-    const hits = window.pending;
-    window.pending = 0;
-    if (hits > 0) void this.add(clientId, hits);
-  }
-
-  /** Adds hits to the shared count and learns the count and the window's end. */
-  private async add(clientId: string, hits: number): Promise<{ hits: number; resetInMs: number }> {
-    const key = `${this.keyPrefix}:rate:${clientId}`;
-    const counted = await this.store
-      .countHits(key, MINUTE_MS, hits)
-      .catch(() => this.fallback.countHits(key, MINUTE_MS, hits));
-    const resetsAt = Date.now() + counted.resetInMs;
-    const window = this.windows.get(clientId);
-    if (window && Math.abs(window.resetsAt - resetsAt) < 1_000) {
-      // Answers may arrive out of order; the count only grows within a window.
-      window.counted = Math.max(window.counted, counted.hits);
-    } else {
-      if (window?.flushTimer) clearTimeout(window.flushTimer);
-      this.windows.set(clientId, { counted: counted.hits, pending: 0, resetsAt });
+  /** Admits a request once reserved in the shared count; resolves with the seconds to wait when the client is over its limit. */
+  async admit(client: ApiClient): Promise<number | undefined> {
+    for (;;) {
+      const window = this.currentWindow(client.id);
+      // The count only grows within a window: once over the limit, no reservation can succeed.
+      if (window && window.counted >= client.rateLimitPerMinute && window.reserved === 0)
+        return Math.max(1, Math.ceil((window.resetsAt - Date.now()) / 1000));
+      let reservation = this.reserving.get(client.id);
+      if (!reservation) {
+        reservation = this.reserve(client).finally(() => this.reserving.delete(client.id));
+        this.reserving.set(client.id, reservation);
+      }
+      await reservation;
+      if (this.admitReserved(client)) return undefined;
     }
-    return counted;
+  }
+
+  private currentWindow(clientId: string): Window | undefined {
+    const window = this.windows.get(clientId);
+    return window && Date.now() < window.resetsAt ? window : undefined;
+  }
+
+  private async reserve(client: ApiClient): Promise<void> {
+    const limit = client.rateLimitPerMinute;
+    const known = this.currentWindow(client.id);
+    const wanted = known ? Math.max(1, Math.floor((limit - known.counted) * RESERVED_SHARE)) : 1;
+    const key = `${this.keyPrefix}:rate:${client.id}`;
+    const { hits, resetInMs } = await this.store
+      .countHits(key, MINUTE_MS, wanted)
+      .catch(() => this.fallback.countHits(key, MINUTE_MS, wanted));
+    // What was left of the limit before this reservation, if less than it asked for.
+    const granted = Math.max(0, Math.min(wanted, limit - (hits - wanted)));
+    const resetsAt = Date.now() + resetInMs;
+    const current = this.currentWindow(client.id);
+    if (current && Math.abs(current.resetsAt - resetsAt) < 1_000) {
+      current.counted = Math.max(current.counted, hits);
+      current.reserved += granted;
+    } else {
+      // A new window in the store: what was reserved in the last one is gone with it.
+      this.windows.set(client.id, { counted: hits, reserved: granted, resetsAt });
+    }
   }
 }
