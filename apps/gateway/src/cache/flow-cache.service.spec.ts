@@ -75,6 +75,17 @@ describe('FlowCacheService', () => {
     expect(served.cacheStatus).toMatch(/fwd=stale; fwd-status=503; detail=stale-if-error/);
   });
 
+  it('says nothing of upstream’s status when a refresh found the history gone', async () => {
+    const flows = cache();
+    await stored(flows);
+    const served = await flows.serve('key', staleAccount, false, () =>
+      Promise.resolve({ kind: 'not-found', detail: 'gone' }),
+    );
+    expect(served.entry.kind).toBe('not-found');
+    // Without fwd-status, the response's own status (404) is the one forwarded (RFC 9211).
+    expect(served.cacheStatus).toMatch(/^interact-flow-gateway; fwd=stale; ttl=\d+$/);
+  });
+
   it('never answers a caller mistake with a stale copy', async () => {
     const flows = cache();
     await stored(flows);

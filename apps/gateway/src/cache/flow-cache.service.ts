@@ -143,10 +143,14 @@ export class FlowCacheService {
       try {
         const filled = await this.fill(key, account, load);
         this.metrics.cacheRequests.inc({ result: 'miss' });
-        return this.served(filled, 'fwd=stale; fwd-status=200');
+        // A history comes with 200 on both wires; not-found's status differs by wire, and without
+        // fwd-status the response's own (404) stands for it.
+        return this.served(filled, filled.kind === 'flow' ? 'fwd=stale; fwd-status=200' : 'fwd=stale');
       } catch (error) {
         if (!staleMayAnswer(error)) throw error;
         this.metrics.cacheRequests.inc({ result: 'stale' });
+        // An open circuit or a full bulkhead forwarded nothing: a stale hit, not a forward (RFC 9211).
+        if (error.slug === 'upstream-unavailable') return this.served(entry, 'hit; detail=stale-if-error');
         const status = PROBLEM_TYPES[error.slug].status;
         return this.served(entry, `fwd=stale; fwd-status=${status}; detail=stale-if-error`);
       }
