@@ -1,14 +1,18 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches, NotContains } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, Matches, NotContains, ValidateBy } from 'class-validator';
 import type { AnswerKind, Flow } from './flow.model.js';
 
 /**
  * Interaction ids and caller attributes end up inside upstream URLs. Percent-encoding protects
  * the path, but not from what the gateway or upstream might decode or collapse later: slashes and
  * their look-alikes, backslashes, control characters, encoded sequences and bare dot segments.
+ * U+FFFE and U+FFFF are not characters XML may carry: a SOAP call with one is not well-formed.
  */
-const FORBIDDEN_CHARACTERS = /[/\\\p{Cc}\u2044\u2215\u29f8\u29f9\uff0f\uff3c]|%[0-9a-f]{2}/iu;
+const FORBIDDEN_CHARACTERS = /[/\\\p{Cc}\u2044\u2215\u29f8\u29f9\uff0f\uff3c\ufffe\uffff]|%[0-9a-f]{2}/iu;
+
+/** Compatibility forms (small, fullwidth, two-dot leader) turn into "/", "\\" or dots under NFKC. */
+const UNSAFE_WHEN_NORMALIZED = /[/\\]|^\.{1,2}$/;
 
 function LookupValue(field: string, description: string, example: string) {
   return applyDecorators(
@@ -18,7 +22,14 @@ function LookupValue(field: string, description: string, example: string) {
     Matches(/^(?!\s)[\s\S]*(?<!\s)$/, { message: `${field} must not begin or end with white space` }),
     Matches(/^(?!\.{1,2}$)/, { message: `${field} must not be "." or ".."` }),
     Matches(new RegExp(`^(?:(?!${FORBIDDEN_CHARACTERS.source}).)*$`, 'isu'), {
-      message: `${field} must not contain "/", "\\", control characters or percent-encoded sequences`,
+      message: `${field} must not contain "/", "\\", control characters, U+FFFE, U+FFFF or percent-encoded sequences`,
+    }),
+    ValidateBy({
+      name: 'safeWhenNormalized',
+      validator: {
+        validate: (value) => typeof value === 'string' && !UNSAFE_WHEN_NORMALIZED.test(value.normalize('NFKC')),
+        defaultMessage: () => `${field} must not contain look-alikes of "/", "\\" or a dot segment`,
+      },
     }),
   );
 }
