@@ -1,3 +1,4 @@
+import { decodeHTML } from 'entities';
 import { widgetKeyOf, type InteractChoice, type InteractPage, type InteractWidgetKey } from '@app/interact';
 import type { AnswerKind, FlowAnswer, FlowPage, FlowPhoto } from './flow.model.js';
 
@@ -10,45 +11,12 @@ const KIND_OF_WIDGET: Record<InteractWidgetKey, AnswerKind> = {
   clickToContinue: 'continue',
 };
 
-const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&',
-  lt: '<',
-  gt: '>',
-  quot: '"',
-  apos: "'",
-  nbsp: ' ',
-  lsquo: '‘',
-  rsquo: '’',
-  ldquo: '“',
-  rdquo: '”',
-  hellip: '…',
-  ndash: '–',
-  mdash: '—',
-  copy: '©',
-  reg: '®',
-  trade: '™',
-  euro: '€',
-  pound: '£',
-};
-
-function codePoint(code: number, original: string): string {
-  return Number.isInteger(code) && code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff)
-    ? String.fromCodePoint(code)
-    : original;
-}
-
-/** Page headers are HTML fragments; callers want the words. Tags go first, so escaped markup stays text. */
+/**
+ * Page headers are HTML fragments; callers want the words. Tags go first, so escaped markup stays
+ * text; then every HTML entity, named ones included (editors write &eacute; for é).
+ */
 export function htmlToText(html: string): string {
-  return html
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (entity, name: string) => {
-      if (name[0] === '#') {
-        const hex = name[1] === 'x' || name[1] === 'X';
-        return codePoint(parseInt(name.slice(hex ? 2 : 1), hex ? 16 : 10), entity);
-      }
-      return NAMED_ENTITIES[name.toLowerCase()] ?? entity;
-    })
+  return decodeHTML(html.replace(/<!--[\s\S]*?-->/g, ' ').replace(/<[^>]*>/g, ' '))
     .replace(/\s+/g, ' ')
     .trim();
 }
