@@ -58,6 +58,10 @@ describe('simulator WSDL', () => {
   it('serves the WSDL with the target namespace and the XSD it imports', async () => {
     const wsdl = await (await fetch(simulator.wsdlUrl)).text();
     expect(wsdl).toContain('targetNamespace="http://com/jacada/interact/interactiondata/soap"');
+    // XML Schema forbids a schema importing its own target namespace; stricter toolkits refuse it.
+    const wrapper = /<xs:schema\b([^>]*)>\s*(?:<!--[\s\S]*?-->\s*)*<xs:import namespace="([^"]+)"/.exec(wsdl);
+    expect(wrapper?.[2]).toBe('http://com/jacada/interact/interactiondata/soap');
+    expect(wrapper?.[1]).not.toContain(`targetNamespace="${wrapper?.[2]}"`);
     const xsd = await fetch(simulator.wsdlUrl.replace('.wsdl', '.xsd'));
     expect(xsd.status).toBe(200);
     expect(await xsd.text()).toContain('name="GetInteractionFullFlowByCallerAttributeResponse"');
