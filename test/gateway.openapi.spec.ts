@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from './support/simulator.js';
+import { API_KEY_SCHEME } from '../apps/gateway/src/docs/openapi.js';
 import { demoAccounts, startGateway, type RunningGateway } from './support/gateway.js';
 
 const run = promisify(execFile);
@@ -22,11 +23,15 @@ let document: {
         operationId?: string;
         responses: Record<
           string,
-          { content?: Record<string, { example?: unknown; examples?: unknown; schema?: unknown }> }
+          {
+            content?: Record<string, { example?: unknown; examples?: Record<string, unknown>; schema?: unknown }>;
+            headers?: Record<string, unknown>;
+          }
         >;
       }
     >
   >;
+  components?: { securitySchemes?: Record<string, { bearerFormat?: string }> };
 };
 
 beforeAll(async () => {
@@ -91,6 +96,7 @@ describe('OpenAPI document', () => {
       '401',
       '403',
       '404',
+      '414',
       '429',
       '500',
       '502',
@@ -98,6 +104,20 @@ describe('OpenAPI document', () => {
       '504',
     ]);
     expect(Object.keys(flow.responses['404'].content ?? {})).toEqual(['application/problem+json']);
+    expect(Object.keys(flow.responses['400'].content?.['application/problem+json']?.examples ?? {})).toEqual([
+      'validation-failed',
+      'bad-request',
+    ]);
+  });
+
+  it('documents the headers a caller must read on a problem', () => {
+    const flow = document.paths['/v1/accounts/{accountId}/interactions/{interactionId}/flow'].get;
+    const headers = (status: string) => Object.keys(flow.responses[status].headers ?? {});
+    expect(headers('401')).toEqual(['WWW-Authenticate']);
+    expect(headers('429')).toEqual(['Retry-After']);
+    expect(headers('503')).toEqual(['Retry-After']);
+    expect(headers('404')).toEqual(['Cache-Status', 'Cache-Control']);
+    expect(document.components?.securitySchemes?.[API_KEY_SCHEME]).toMatchObject({ bearerFormat: 'opaque API key' });
   });
 
   it('tells the two 503s of a flow apart: upstream not asked, or the gateway too busy to read its answer', () => {

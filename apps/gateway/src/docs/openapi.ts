@@ -16,7 +16,13 @@ export function buildOpenApiDocument(app: INestApplication, config: GatewayConfi
     .setContact('Interact Flow Gateway maintainers', '', 'interact-flow-gateway@example.com')
     .addServer(config.publicBaseUrl ?? '/', 'This gateway')
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', description: "The API key of your client (the demo client's is demo-key)." },
+      {
+        type: 'http',
+        scheme: 'bearer',
+        // Not the JWT the decorator assumes: keys are opaque strings, known to the gateway by their SHA-256.
+        bearerFormat: 'opaque API key',
+        description: "The API key of your client (the demo client's is demo-key).",
+      },
       API_KEY_SCHEME,
     )
     .addTag('flows', 'Full interaction flows, by interaction id or caller attribute')

@@ -18,9 +18,11 @@ import { FlowService } from './flow.service.js';
 
 const FLOW_PROBLEMS = [
   'validation-failed',
+  'bad-request',
   'unauthorized',
   'forbidden',
   'rate-limited',
+  'uri-too-long',
   'account-not-found',
   'interaction-not-found',
   'upstream-unauthorized',

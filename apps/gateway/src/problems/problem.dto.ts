@@ -8,7 +8,8 @@ export class FieldErrorDto {
 
   @ApiProperty({
     description: 'What is wrong with it.',
-    example: 'interactionId must not contain "/", "\\", control characters or percent-encoded sequences',
+    example:
+      'interactionId must not contain "/", "\\", control characters, U+FFFE, U+FFFF or percent-encoded sequences',
   })
   message!: string;
 }
@@ -88,6 +89,34 @@ function example(slug: ProblemSlug) {
   };
 }
 
+const RETRY_AFTER = {
+  description: 'Seconds to wait before trying again.',
+  schema: { type: 'integer', example: 8 },
+};
+
+/** Headers that come with a problem, as a caller needs to read them. */
+const PROBLEM_HEADERS: Partial<Record<ProblemSlug, Record<string, object>>> = {
+  unauthorized: {
+    'WWW-Authenticate': {
+      description: 'The Bearer scheme, with error="invalid_token" when a key was sent but is not valid.',
+      schema: { type: 'string', example: 'Bearer realm="interact-flow-gateway", error="invalid_token"' },
+    },
+  },
+  'rate-limited': { 'Retry-After': RETRY_AFTER },
+  'interaction-not-found': {
+    'Cache-Status': {
+      description: 'RFC 9211: how the cache answered; not-found answers are cached briefly.',
+      schema: { type: 'string', example: 'interact-flow-gateway; fwd=miss; ttl=30' },
+    },
+    'Cache-Control': {
+      description: 'private, max-age=<seconds the answer stays fresh>',
+      schema: { type: 'string', example: 'private, max-age=30' },
+    },
+  },
+  'upstream-unavailable': { 'Retry-After': RETRY_AFTER },
+  'gateway-overloaded': { 'Retry-After': RETRY_AFTER },
+};
+
 /** Documents the given problems as application/problem+json responses, one entry per status. */
 export function ApiProblemResponses(...slugs: ProblemSlug[]) {
   const byStatus = new Map<number, ProblemSlug[]>();
@@ -101,6 +130,7 @@ export function ApiProblemResponses(...slugs: ProblemSlug[]) {
       ApiResponse({
         status,
         description: group.map((slug) => PROBLEM_TYPES[slug].title).join('; '),
+        headers: Object.assign({}, ...group.map((slug) => PROBLEM_HEADERS[slug] ?? {})) as Record<string, object>,
         content: {
           'application/problem+json': {
             schema: { $ref: getSchemaPath(ProblemDto) },
