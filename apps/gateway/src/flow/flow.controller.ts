@@ -74,7 +74,13 @@ function FlowResponses(example: object) {
       description: 'Not modified: the If-None-Match ETag still matches.',
       headers: CACHE_HEADERS,
     })(target, key, descriptor);
-    ApiProblemResponses(...FLOW_PROBLEMS)(target, key, descriptor);
+    // A not-found answer is cached like a flow, briefly.
+    ApiProblemResponses(FLOW_PROBLEMS, {
+      'interaction-not-found': {
+        'Cache-Status': CACHE_HEADERS['Cache-Status'],
+        'Cache-Control': CACHE_HEADERS['Cache-Control'],
+      },
+    })(target, key, descriptor);
   };
 }
 

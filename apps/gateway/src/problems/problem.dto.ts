@@ -94,8 +94,10 @@ const RETRY_AFTER = {
   schema: { type: 'integer', example: 8 },
 };
 
+type ProblemHeaders = Partial<Record<ProblemSlug, Record<string, object>>>;
+
 /** Headers that come with a problem, as a caller needs to read them. */
-const PROBLEM_HEADERS: Partial<Record<ProblemSlug, Record<string, object>>> = {
+const PROBLEM_HEADERS: ProblemHeaders = {
   unauthorized: {
     'WWW-Authenticate': {
       description: 'The Bearer scheme, with error="invalid_token" when a key was sent but is not valid.',
@@ -103,22 +105,15 @@ const PROBLEM_HEADERS: Partial<Record<ProblemSlug, Record<string, object>>> = {
     },
   },
   'rate-limited': { 'Retry-After': RETRY_AFTER },
-  'interaction-not-found': {
-    'Cache-Status': {
-      description: 'RFC 9211: how the cache answered; not-found answers are cached briefly.',
-      schema: { type: 'string', example: 'interact-flow-gateway; fwd=miss; ttl=30' },
-    },
-    'Cache-Control': {
-      description: 'private, max-age=<seconds the answer stays fresh>',
-      schema: { type: 'string', example: 'private, max-age=30' },
-    },
-  },
   'upstream-unavailable': { 'Retry-After': RETRY_AFTER },
   'gateway-overloaded': { 'Retry-After': RETRY_AFTER },
 };
 
-/** Documents the given problems as application/problem+json responses, one entry per status. */
-export function ApiProblemResponses(...slugs: ProblemSlug[]) {
+/**
+ * Documents the given problems as application/problem+json responses, one entry per status, with
+ * their headers: those every problem of a type carries, and those the operation adds (`headers`).
+ */
+export function ApiProblemResponses(slugs: readonly ProblemSlug[], headers: ProblemHeaders = {}) {
   const byStatus = new Map<number, ProblemSlug[]>();
   for (const slug of slugs) {
     const status = PROBLEM_TYPES[slug].status;
@@ -130,7 +125,7 @@ export function ApiProblemResponses(...slugs: ProblemSlug[]) {
       ApiResponse({
         status,
         description: group.map((slug) => PROBLEM_TYPES[slug].title).join('; '),
-        headers: Object.assign({}, ...group.map((slug) => PROBLEM_HEADERS[slug] ?? {})) as Record<string, object>,
+        headers: Object.assign({}, ...group.flatMap((slug) => [PROBLEM_HEADERS[slug], headers[slug]])),
         content: {
           'application/problem+json': {
             schema: { $ref: getSchemaPath(ProblemDto) },
