@@ -85,11 +85,11 @@ export class GatewayProcess {
     this.child?.kill(signal);
   }
 
-  /** The exit status, or null for a process a signal killed. */
-  exited(): Promise<number | null> {
+  /** The exit status, or the signal that killed the process: a failed expectation then says which. */
+  exited(): Promise<number | NodeJS.Signals | null> {
     const child = this.child;
-    if (!child || hasExited(child)) return Promise.resolve(child?.exitCode ?? null);
-    return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    if (!child || hasExited(child)) return Promise.resolve(child?.exitCode ?? child?.signalCode ?? null);
+    return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   }
 
   async stop(): Promise<void> {
