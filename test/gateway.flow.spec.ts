@@ -49,8 +49,28 @@ describe.each([
     expect(welcome.navigatedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(Date.parse(injuries.navigatedAt) - Date.parse(welcome.navigatedAt)).toBe(45_000);
     expect(welcome.answers).toEqual([
-      { id: '1.1', section: 'Reason for contact', label: 'Report damage', kind: 'option', value: '1', selected: true },
-      { id: '1.2', section: 'Reason for contact', label: 'Track a claim', kind: 'option', value: '0', selected: false },
+      {
+        id: '1.1',
+        section: 'Reason for contact',
+        label: 'Report damage',
+        kind: 'option',
+        value: '1',
+        selected: true,
+        choiceId: '1',
+        referenceName: null,
+        widget: 'choiceOption',
+      },
+      {
+        id: '1.2',
+        section: 'Reason for contact',
+        label: 'Track a claim',
+        kind: 'option',
+        value: '0',
+        selected: false,
+        choiceId: '2',
+        referenceName: null,
+        widget: 'choiceOption',
+      },
       {
         id: '1.3',
         section: 'Reason for contact',
@@ -58,15 +78,58 @@ describe.each([
         kind: 'option',
         value: '0',
         selected: false,
+        choiceId: '3',
+        referenceName: null,
+        widget: 'choiceOption',
       },
     ]);
     // Markup stripped, entities decoded, white space folded.
     expect(injuries.header).toBe("Safety first Was anyone hurt? Tell us & we'll help.");
     expect(injuries.answers).toEqual([
-      { id: '1.1', section: 'Injuries', label: 'Was anyone injured?', kind: 'switch', value: 'false', selected: false },
-      { id: '2.1', section: 'Vehicle', label: 'Car', kind: 'list', value: '1', selected: true },
-      { id: '2.2', section: 'Vehicle', label: 'Motorbike', kind: 'list', value: '0', selected: false },
-      { id: '2.3', section: 'Vehicle', label: 'Van', kind: 'list', value: '0', selected: false },
+      {
+        id: '1.1',
+        section: 'Injuries',
+        label: 'Was anyone injured?',
+        kind: 'switch',
+        value: 'false',
+        selected: false,
+        choiceId: '1',
+        referenceName: null,
+        widget: 'choiceSwitch',
+      },
+      {
+        id: '2.1',
+        section: 'Vehicle',
+        label: 'Car',
+        kind: 'list',
+        value: '1',
+        selected: true,
+        choiceId: '1',
+        referenceName: null,
+        widget: 'selectFromList',
+      },
+      {
+        id: '2.2',
+        section: 'Vehicle',
+        label: 'Motorbike',
+        kind: 'list',
+        value: '0',
+        selected: false,
+        choiceId: '2',
+        referenceName: null,
+        widget: 'selectFromList',
+      },
+      {
+        id: '2.3',
+        section: 'Vehicle',
+        label: 'Van',
+        kind: 'list',
+        value: '0',
+        selected: false,
+        choiceId: '3',
+        referenceName: null,
+        widget: 'selectFromList',
+      },
     ]);
     expect(description.answers).toEqual([
       {
@@ -76,6 +139,9 @@ describe.each([
         kind: 'text',
         value: 'Rear-ended at a red light & pushed <2 m> into the junction; "no" injuries',
         selected: null,
+        choiceId: '1',
+        referenceName: null,
+        widget: 'textInput',
       },
     ]);
     expect(photos.answers).toEqual([
@@ -86,12 +152,30 @@ describe.each([
         kind: 'photos',
         value: null,
         selected: null,
+        choiceId: '1',
+        referenceName: null,
+        widget: 'uploadImageList',
       },
-      { id: '1.2', section: 'Damage photos', label: 'Submit', kind: 'continue', value: '1', selected: true },
+      {
+        id: '1.2',
+        section: 'Damage photos',
+        label: 'Submit',
+        kind: 'continue',
+        value: '1',
+        selected: true,
+        choiceId: '2',
+        referenceName: null,
+        widget: 'clickToContinue',
+      },
     ]);
     expect(photos.photos).toEqual([
       { answerId: '1.1', path: '/mnt/sdcard/home/downloads/i1152998579.png' },
       { answerId: '1.1', path: '/mnt/sdcard/home/downloads/i1152998580 (1).png' },
+    ]);
+    expect(injuries.footer).toBeNull();
+    expect(injuries.sections).toEqual([
+      { id: '1', label: 'Injuries', referenceName: null, header: null, footer: null, answerIds: ['1.1'] },
+      { id: '2', label: 'Vehicle', referenceName: null, header: null, footer: null, answerIds: ['2.1', '2.2', '2.3'] },
     ]);
   });
 

@@ -1,167 +1,276 @@
-import {
-  INTERACT_WIDGET_KEYS,
-  type InteractButton,
-  type InteractChoice,
-  type InteractPage,
-  type InteractSection,
-  type InteractWidgets,
-} from '@app/interact';
+import { INTERACT_WIDGET_KEYS } from '@app/interact';
 import { PayloadError } from './upstream.errors.js';
 
 /**
- * Reads Interact's page model out of a decoded payload, JSON (REST) or the soap client's object
- * (SOAP), and checks its shape. XML has no arrays of one or of none and no empty strings, so
- * repeated elements and blank texts are accepted in both spellings.
+ * What the gateway takes from a history page. Only the page itself is required: Uniphore
+ * documents its model in part, real histories differ from the documentation, and one history
+ * that differs from our guess must not become an outage. Texts are null where upstream gives
+ * none; an empty text counts as none, since XML stacks leave an empty element out, send it empty
+ * or send it nil, and REST and SOAP must read alike.
  */
+export interface HistoryPage {
+  /** Epoch milliseconds of the navigation; older histories carry none. */
+  timestamp: number | null;
+  language: string | null;
+  title: string | null;
+  referenceName: string | null;
+  /** Inner HTML of the page's header and footer. */
+  header: string | null;
+  footer: string | null;
+  sections: HistorySection[];
+}
+
+export interface HistorySection {
+  id: string | null;
+  label: string | null;
+  referenceName: string | null;
+  header: string | null;
+  footer: string | null;
+  choices: HistoryChoice[];
+}
+
+export interface HistoryChoice {
+  /** Upstream's own id, as text: documented as an integer, recorded as strings. */
+  id: string | null;
+  label: string | null;
+  value: string | null;
+  referenceName: string | null;
+  /** The widget's key: one of INTERACT_WIDGET_KEYS, another object-valued key, or null for none. */
+  widget: string | null;
+  /** Device-side paths of uploaded images. */
+  images: string[];
+}
+
+export interface ReadHistory {
+  pages: HistoryPage[];
+  /**
+   * Fields of the payload that neither Uniphore's documentation nor published histories show,
+   * as paths without list indexes (`page.pageContent.contentSections.sectionChoices.rating`).
+   */
+  unknownFields: string[];
+}
+
+/**
+ * The fields each object is known to carry: documented, or seen in published histories. Anything
+ * else is read past and reported, so that operators see Interact change its payload.
+ */
+const KNOWN = {
+  page: ['timestamp', 'language', 'pageNavigation', 'pageContent', 'pageMenu', 'allowVerticalScroll'],
+  pageNavigation: ['navigationTitle', 'pageReferenceName', 'navigationLeft', 'navigationRight'],
+  pageContent: ['contentHeader', 'contentFooter', 'contentSections'],
+  html: ['id', 'innerHtml'],
+  section: [
+    'id',
+    'sectionLabel',
+    'sectionGroupType',
+    'selectionType',
+    'sectionNumberOfColumns',
+    'sectionChoices',
+    'sectionHeader',
+    'sectionFooter',
+    'referenceName',
+    'displayStyle',
+    'tableHeaders',
+  ],
+  // collectionItem and its sibling firstName are in published histories: a widget the gateway
+  // shows as kind "other", known all the same.
+  choice: [
+    'id',
+    'choiceLabel',
+    'choiceValue',
+    'referenceName',
+    'displayStyle',
+    'tableHeaders',
+    'firstName',
+    'collectionItem',
+    ...INTERACT_WIDGET_KEYS,
+  ],
+  clickToContinue: ['buttonLabel'],
+  choiceOption: ['multiSelect'],
+  choiceSwitch: ['onLabel', 'offLabel'],
+  selectFromList: ['listName'],
+  textInput: ['inputType', 'maxLength', 'maxCharacters', 'numberOfLines', 'textInputFormat', 'textMask', 'isMandatory'],
+  uploadImageList: ['images'],
+  image: ['img_path'],
+} as const;
+
+type Shape = keyof typeof KNOWN;
+const KNOWN_SETS = Object.fromEntries(
+  Object.entries(KNOWN).map(([shape, fields]) => [shape, new Set<string>(fields)]),
+) as unknown as Record<Shape, ReadonlySet<string>>;
+
+const WIDGET_KEYS = new Set<string>(INTERACT_WIDGET_KEYS);
+
+/** Fields that are not widgets although an object may stand there. */
+const CHOICE_PROPERTIES = new Set([
+  'id',
+  'choiceLabel',
+  'choiceValue',
+  'referenceName',
+  'displayStyle',
+  'tableHeaders',
+]);
+
+/** Bounds what one history can add to the drift report, and so to metric labels and logs. */
+const UNKNOWN_FIELDS_PER_HISTORY = 32;
+const FIELD_NAME_MAX = 64;
+
 type Raw = Record<string, unknown>;
 
-function fail(path: string, expectation: string): never {
-  throw new PayloadError(`upstream payload: ${path} ${expectation}`);
+class Reader {
+  readonly unknown = new Set<string>();
+
+  /** Reports the fields of `raw` that `shape` does not know. */
+  check(raw: Raw, shape: Shape, path: string): void {
+    const known = KNOWN_SETS[shape];
+    for (const field in raw) {
+      if (known.has(field) || this.unknown.size >= UNKNOWN_FIELDS_PER_HISTORY) continue;
+      this.unknown.add(`${path}.${field.length > FIELD_NAME_MAX ? `${field.slice(0, FIELD_NAME_MAX)}…` : field}`);
+    }
+  }
+
+  html(value: unknown, path: string): string | null {
+    // A header written as the HTML itself is read as such.
+    if (typeof value === 'string') return text(value);
+    const raw = object(value);
+    if (raw === null) return null;
+    this.check(raw, 'html', path);
+    return text(raw.innerHtml);
+  }
+
+  widgetOf(raw: Raw): string | null {
+    let other: string | null = null;
+    for (const field in raw) {
+      const value = raw[field];
+      if (value === undefined || value === null) continue;
+      if (WIDGET_KEYS.has(field)) return field;
+      other ??= !CHOICE_PROPERTIES.has(field) && isObject(value) ? field : null;
+    }
+    return other;
+  }
+
+  choice(value: unknown, path: string): HistoryChoice | null {
+    const raw = object(value);
+    if (raw === null) return null;
+    this.check(raw, 'choice', path);
+    const widget = this.widgetOf(raw);
+    const body = widget === null ? null : object(raw[widget]);
+    if (body !== null && widget !== null && widget in KNOWN_SETS)
+      this.check(body, widget as Shape, `${path}.${widget}`);
+    const images: string[] = [];
+    if (widget === 'uploadImageList' && body !== null) {
+      for (const image of list(body.images)) {
+        // A list of bare paths is read as such.
+        const imageObject = object(image);
+        if (imageObject !== null) this.check(imageObject, 'image', `${path}.uploadImageList.images`);
+        const imagePath = text(imageObject === null ? image : imageObject.img_path);
+        if (imagePath !== null) images.push(imagePath);
+      }
+    }
+    return {
+      id: text(raw.id),
+      // Collection items carry their label in the widget.
+      label: text(raw.choiceLabel) ?? (body === null ? null : text(body.buttonLabel)),
+      value: text(raw.choiceValue),
+      referenceName: text(raw.referenceName),
+      widget,
+      images,
+    };
+  }
+
+  section(value: unknown, path: string): HistorySection | null {
+    const raw = object(value);
+    if (raw === null) return null;
+    this.check(raw, 'section', path);
+    const choicesPath = `${path}.sectionChoices`;
+    return {
+      id: text(raw.id),
+      label: text(raw.sectionLabel),
+      referenceName: text(raw.referenceName),
+      header: this.html(raw.sectionHeader, `${path}.sectionHeader`),
+      footer: this.html(raw.sectionFooter, `${path}.sectionFooter`),
+      choices: present(list(raw.sectionChoices).map((choice) => this.choice(choice, choicesPath))),
+    };
+  }
+
+  page(value: unknown, index: number): HistoryPage {
+    const raw = object(value);
+    // The one thing inside a history that must be so: a page that is not an object is no page.
+    if (raw === null) throw new PayloadError(`upstream payload: pages[${index}] is not an object`);
+    this.check(raw, 'page', 'page');
+    const navigation = object(raw.pageNavigation);
+    if (navigation !== null) this.check(navigation, 'pageNavigation', 'page.pageNavigation');
+    const content = object(raw.pageContent);
+    if (content !== null) this.check(content, 'pageContent', 'page.pageContent');
+    const sectionsPath = 'page.pageContent.contentSections';
+    return {
+      timestamp: epochMillis(raw.timestamp),
+      language: text(raw.language),
+      title: navigation === null ? null : text(navigation.navigationTitle),
+      referenceName: navigation === null ? null : text(navigation.pageReferenceName),
+      header: content === null ? null : this.html(content.contentHeader, 'page.pageContent.contentHeader'),
+      footer: content === null ? null : this.html(content.contentFooter, 'page.pageContent.contentFooter'),
+      sections:
+        content === null
+          ? []
+          : present(list(content.contentSections).map((section) => this.section(section, sectionsPath))),
+    };
+  }
 }
 
-function object(value: unknown, path: string): Raw {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(path, 'is not an object');
-  return value as Raw;
+const isObject = (value: unknown): value is Raw => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * An object, or null where there is none. An empty or blank XML element (pretty-printed, or a
+ * stack's way of writing an empty object) stands for an empty object.
+ */
+function object(value: unknown): Raw | null {
+  if (isObject(value)) return value;
+  if (typeof value === 'string' && value.trim() === '') return {};
+  return null;
 }
 
+/**
+ * XML has no lists of one or of none: a single element, or none, is read as such a list. An empty
+ * element is one empty item, as XML writes an object whose fields were all left out.
+ */
 function list(value: unknown): unknown[] {
-  if (value === undefined || value === null || value === '') return [];
+  if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value : [value];
 }
 
-function text(value: unknown, path: string): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  // An empty XML element arrives as an object without children.
-  if (value === undefined || value === null || (typeof value === 'object' && Object.keys(value).length === 0))
-    return '';
-  return fail(path, 'is not text');
-}
+const present = <T>(items: (T | null)[]): T[] => items.filter((item): item is T => item !== null);
 
-function integer(value: unknown, path: string): number {
-  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isSafeInteger(number)) fail(path, 'is not an integer');
-  return number;
+function text(value: unknown): string | null {
+  if (typeof value === 'string') return value === '' ? null : value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return null;
 }
 
 /** The largest time a JavaScript Date holds: a timestamp beyond it cannot be shown as a date. */
 const MAX_EPOCH_MS = 8.64e15;
+const DECIMAL = /^\s*-?\d+(?:\.\d+)?\s*$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T/;
 
-function epochMillis(value: unknown, path: string): number {
-  const millis = integer(value, path);
-  if (Math.abs(millis) > MAX_EPOCH_MS) fail(path, 'is not a time');
-  return millis;
+/** Epoch milliseconds, as documented, or an ISO date-time; null for anything no date can hold. */
+function epochMillis(value: unknown): number | null {
+  let millis: number;
+  if (typeof value === 'number') millis = value;
+  else if (typeof value === 'string' && DECIMAL.test(value)) millis = Number(value);
+  else if (typeof value === 'string' && ISO_DATE_TIME.test(value)) millis = Date.parse(value);
+  else return null;
+  return Number.isFinite(millis) && Math.abs(millis) <= MAX_EPOCH_MS ? Math.trunc(millis) : null;
 }
 
-// XML Schema's boolean is also spelt 1 and 0.
-function boolean(value: unknown, path: string): boolean {
-  if (value === true || value === 'true' || value === '1') return true;
-  if (value === false || value === 'false' || value === '0') return false;
-  return fail(path, 'is not a boolean');
+/**
+ * Reads the pages out of a decoded payload, JSON (REST) or the SOAP reader's element tree. What it
+ * requires is a list (or a single page, as XML writes a list of one) of objects: anything else in
+ * a page may be missing, differently typed or unknown.
+ */
+export function readInteractPages(pages: unknown): ReadHistory {
+  const reader = new Reader();
+  return { pages: list(pages).map((page, index) => reader.page(page, index)), unknownFields: [...reader.unknown] };
 }
 
-function button(value: unknown, path: string): InteractButton {
-  const raw = object(value, path);
-  return {
-    buttonState: text(raw.buttonState, `${path}.buttonState`),
-    buttonVisible: boolean(raw.buttonVisible, `${path}.buttonVisible`),
-    buttonLabel: text(raw.buttonLabel, `${path}.buttonLabel`),
-    buttonAction: text(raw.buttonAction, `${path}.buttonAction`),
-  };
-}
-
-function widget(raw: Raw, path: string): Partial<InteractWidgets> {
-  // Some serializers write an absent field as null.
-  const present = INTERACT_WIDGET_KEYS.filter((key) => raw[key] !== undefined && raw[key] !== null);
-  if (present.length !== 1) fail(path, `must carry exactly one widget key, found ${present.length}`);
-  const key = present[0];
-  const body = raw[key] === '' ? {} : object(raw[key], `${path}.${key}`);
-  switch (key) {
-    case 'uploadImageList':
-      return {
-        uploadImageList: {
-          images: list(body.images).map((image, i) => ({
-            img_path: text(
-              object(image, `${path}.${key}.images[${i}]`).img_path,
-              `${path}.${key}.images[${i}].img_path`,
-            ),
-          })),
-        },
-      };
-    case 'choiceOption':
-      return {
-        choiceOption: {
-          multiSelect: body.multiSelect === undefined ? false : boolean(body.multiSelect, `${path}.${key}.multiSelect`),
-        },
-      };
-    case 'choiceSwitch':
-      return {
-        choiceSwitch: {
-          onLabel: text(body.onLabel, `${path}.${key}.onLabel`),
-          offLabel: text(body.offLabel, `${path}.${key}.offLabel`),
-        },
-      };
-    case 'selectFromList':
-      return { selectFromList: { listName: text(body.listName, `${path}.${key}.listName`) } };
-    case 'textInput':
-      return {
-        textInput: {
-          inputType: text(body.inputType, `${path}.${key}.inputType`),
-          maxLength: body.maxLength === undefined ? 0 : integer(body.maxLength, `${path}.${key}.maxLength`),
-        },
-      };
-    case 'clickToContinue':
-      return { clickToContinue: { buttonLabel: text(body.buttonLabel, `${path}.${key}.buttonLabel`) } };
-  }
-}
-
-function choice(value: unknown, path: string): InteractChoice {
-  const raw = object(value, path);
-  return {
-    id: integer(raw.id, `${path}.id`),
-    choiceLabel: text(raw.choiceLabel, `${path}.choiceLabel`),
-    choiceValue: text(raw.choiceValue, `${path}.choiceValue`),
-    ...widget(raw, path),
-  } as InteractChoice;
-}
-
-function section(value: unknown, path: string): InteractSection {
-  const raw = object(value, path);
-  return {
-    id: integer(raw.id, `${path}.id`),
-    sectionLabel: text(raw.sectionLabel, `${path}.sectionLabel`),
-    sectionGroupType: text(raw.sectionGroupType, `${path}.sectionGroupType`),
-    sectionNumberOfColumns: integer(raw.sectionNumberOfColumns ?? 1, `${path}.sectionNumberOfColumns`),
-    sectionChoices: list(raw.sectionChoices).map((c, i) => choice(c, `${path}.sectionChoices[${i}]`)),
-  };
-}
-
-function page(value: unknown, path: string): InteractPage {
-  const raw = object(value, path);
-  const navigation = object(raw.pageNavigation, `${path}.pageNavigation`);
-  const content = object(raw.pageContent, `${path}.pageContent`);
-  const header = object(content.contentHeader, `${path}.pageContent.contentHeader`);
-  return {
-    timestamp: epochMillis(raw.timestamp, `${path}.timestamp`),
-    language: text(raw.language, `${path}.language`),
-    pageNavigation: {
-      navigationTitle: text(navigation.navigationTitle, `${path}.pageNavigation.navigationTitle`),
-      pageReferenceName: text(navigation.pageReferenceName, `${path}.pageNavigation.pageReferenceName`),
-      navigationLeft: button(navigation.navigationLeft, `${path}.pageNavigation.navigationLeft`),
-      navigationRight: button(navigation.navigationRight, `${path}.pageNavigation.navigationRight`),
-    },
-    pageContent: {
-      contentHeader: {
-        id: integer(header.id, `${path}.pageContent.contentHeader.id`),
-        innerHtml: text(header.innerHtml, `${path}.pageContent.contentHeader.innerHtml`),
-      },
-      contentSections: list(content.contentSections).map((s, i) =>
-        section(s, `${path}.pageContent.contentSections[${i}]`),
-      ),
-    },
-  };
-}
-
-export function readInteractPages(pages: unknown): InteractPage[] {
-  return list(pages).map((p, i) => page(p, `pages[${i}]`));
-}
+/** A found history that holds nothing. */
+export const noPages = (): ReadHistory => ({ pages: [], unknownFields: [] });

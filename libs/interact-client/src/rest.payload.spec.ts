@@ -48,16 +48,22 @@ const failure = (body: string): Error => {
 
 describe('readRestPayload', () => {
   it('reads EMPTY and an empty body as no pages', () => {
-    expect(read('EMPTY')).toEqual([]);
-    expect(read('')).toEqual([]);
-    expect(read(' \n')).toEqual([]);
+    expect(read('EMPTY').pages).toEqual([]);
+    expect(read('').pages).toEqual([]);
+    expect(read(' \n').pages).toEqual([]);
   });
 
   it('reads a list of pages, a widget written as null counting as absent', () => {
-    const [first] = read(JSON.stringify([page({ choiceOption: { multiSelect: false }, textInput: null })]));
-    const [choice] = first.pageContent.contentSections[0].sectionChoices;
-    expect(choice).toMatchObject({ choiceValue: '1', choiceOption: { multiSelect: false } });
-    expect(choice).not.toHaveProperty('textInput');
+    const [first] = read(JSON.stringify([page({ choiceOption: { multiSelect: false }, textInput: null })])).pages;
+    const [choice] = first.sections[0].choices;
+    expect(choice).toMatchObject({ id: '1', label: 'Yes', value: '1', widget: 'choiceOption' });
+  });
+
+  it('skips a UTF-8 byte order mark, as recorded Interact answers begin with one', () => {
+    const body = JSON.stringify([page({ clickToContinue: { buttonLabel: 'Go' } })]);
+    const withMark = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(body)]);
+    expect(readRestPayload(withMark).pages[0].title).toBe('Step 1');
+    expect(readRestPayload(new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('EMPTY')])).pages).toEqual([]);
   });
 
   it('refuses what is not a JSON list of pages', () => {
@@ -66,10 +72,16 @@ describe('readRestPayload', () => {
     expect(failure('{"pages":[]}')).toBeInstanceOf(PayloadError);
   });
 
-  it('refuses a timestamp no date can hold, rather than failing later on it', () => {
-    const error = failure(JSON.stringify([page({ clickToContinue: { buttonLabel: 'Go' } }, 8.7e15)]));
+  it('reads a timestamp no date can hold as no time, rather than failing on it', () => {
+    const [first] = read(JSON.stringify([page({ clickToContinue: { buttonLabel: 'Go' } }, 8.7e15)])).pages;
+    expect(first.timestamp).toBeNull();
+    expect(first.title).toBe('Step 1');
+  });
+
+  it('refuses a page that is not an object, naming it', () => {
+    const error = failure(JSON.stringify([page({ clickToContinue: {} }), 'page two']));
     expect(error).toBeInstanceOf(PayloadError);
-    expect(error.message).toBe('upstream payload: pages[0].timestamp is not a time');
+    expect(error.message).toBe('upstream payload: pages[1] is not an object');
   });
 });
 

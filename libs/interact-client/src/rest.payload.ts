@@ -1,5 +1,5 @@
-import { NOT_FOUND_SENTENCE, isEmptyHistoryBody, type InteractPage } from '@app/interact';
-import { readInteractPages } from './page.reader.js';
+import { NOT_FOUND_SENTENCE, isEmptyHistoryBody } from '@app/interact';
+import { noPages, readInteractPages, type ReadHistory } from './page.reader.js';
 import {
   PayloadError,
   UpstreamNotFoundError,
@@ -18,9 +18,11 @@ export function restStatusFailure(status: number, body: string): UpstreamError {
 }
 
 /** The one place a REST 200 body is interpreted: EMPTY, or a JSON list of pages. */
-export function readRestPayload(body: Uint8Array): InteractPage[] {
-  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-  if (isEmptyHistoryBody(text)) return [];
+export function readRestPayload(body: Uint8Array): ReadHistory {
+  // Recorded Interact answers begin with a UTF-8 byte order mark, which JSON.parse refuses.
+  const start = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  const text = Buffer.from(body.buffer, body.byteOffset + start, body.byteLength - start).toString('utf8');
+  if (isEmptyHistoryBody(text)) return noPages();
   let json: unknown;
   try {
     json = JSON.parse(text);

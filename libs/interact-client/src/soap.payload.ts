@@ -6,9 +6,8 @@ import {
   SOAP_NAMESPACE,
   SOAP_NOT_FOUND_ELEMENT,
   UNAUTHORIZED_CODE,
-  type InteractPage,
 } from '@app/interact';
-import { readInteractPages } from './page.reader.js';
+import { noPages, readInteractPages, type ReadHistory } from './page.reader.js';
 import {
   PayloadError,
   UpstreamFailedError,
@@ -18,6 +17,7 @@ import {
 } from './upstream.errors.js';
 
 const ENVELOPE_NAMESPACE = 'http://schemas.xmlsoap.org/soap/envelope/';
+const SCHEMA_INSTANCE_NAMESPACE = 'http://www.w3.org/2001/XMLSchema-instance';
 
 /**
  * SOAP 1.1 forbids a DOCTYPE in a message and no Interact answer has one, so these characters are
@@ -29,11 +29,12 @@ const DOCTYPE = /<!DOCTYPE/i;
 const SOAP_FAULT_CODE = /^(?:[\w.-]+:)?(VersionMismatch|MustUnderstand|Client|Server)(?:\.|$)/;
 
 /**
- * An element's content as the page reader takes it: text for a leaf, otherwise its children by
- * local name, an array where one repeats. Objects have no prototype, so that no element name
- * ("__proto__", "constructor") can reach one.
+ * An element's content as the page reader takes it: text for a leaf, null for an element that is
+ * `xsi:nil`, otherwise its children by local name, an array where one repeats. Prefixes and the
+ * order of elements say nothing. Objects have no prototype, so that no element name ("__proto__",
+ * "constructor") can reach one.
  */
-type Content = string | Children;
+type Content = string | null | Children;
 interface Children {
   [local: string]: Content | Content[];
 }
@@ -41,8 +42,18 @@ interface Children {
 interface Open {
   tag: SaxesTagNS;
   text: string;
+  nil: boolean;
   children?: Children;
 }
+
+const isNil = (tag: SaxesTagNS) => {
+  for (const name in tag.attributes) {
+    const attribute = tag.attributes[name];
+    if (attribute.uri === SCHEMA_INSTANCE_NAMESPACE && attribute.local === 'nil')
+      return attribute.value.trim() === 'true' || attribute.value.trim() === '1';
+  }
+  return false;
+};
 
 interface BodyElement {
   uri: string;
@@ -66,7 +77,7 @@ function readBodyElement(xml: string): BodyElement | undefined {
       throw new PayloadError('upstream XML is not a SOAP 1.1 envelope');
     const parent = stack[depth - 1];
     if (parent && depth > 2) parent.children ??= Object.create(null) as Children;
-    stack.push({ tag, text: '' });
+    stack.push({ tag, text: '', nil: depth > 2 && isNil(tag) });
   });
   const addText = (text: string) => {
     const open = stack.at(-1);
@@ -77,7 +88,7 @@ function readBodyElement(xml: string): BodyElement | undefined {
   parser.on('closetag', () => {
     const open = stack.pop()!;
     const depth = stack.length;
-    const content: Content = open.children ?? open.text;
+    const content: Content = open.nil ? null : (open.children ?? open.text);
     if (depth === 2) {
       // Envelope > Body > this: only the first element of the Body is the answer.
       const body = stack[1].tag;
@@ -99,7 +110,7 @@ function readBodyElement(xml: string): BodyElement | undefined {
 }
 
 const childText = (content: Content, local: string): string | undefined => {
-  if (typeof content === 'string') return undefined;
+  if (typeof content === 'string' || content === null) return undefined;
   const child = content[local];
   return typeof child === 'string' ? child : undefined;
 };
@@ -118,10 +129,10 @@ function faultError(fault: Content): UpstreamFailedError | UpstreamUnauthorizedE
  * The one place a SOAP answer is interpreted: the operation's response (EMPTY, or repeated page
  * elements), a fault, or Interact's "not found", which is a success body of another operation.
  */
-export function readSoapPayload(status: number, responseElement: string, body: Uint8Array): InteractPage[] {
+export function readSoapPayload(status: number, responseElement: string, body: Uint8Array): ReadHistory {
   const xml = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   // Uniphore's table gives EMPTY, not an envelope, as the answer of an empty history.
-  if (status === 200 && isEmptyHistoryBody(xml)) return [];
+  if (status === 200 && isEmptyHistoryBody(xml)) return noPages();
   if (DOCTYPE.test(xml)) throw new PayloadError('upstream XML carries a DOCTYPE');
   let element: BodyElement | undefined;
   try {
@@ -140,8 +151,9 @@ export function readSoapPayload(status: number, responseElement: string, body: U
   if (element?.uri !== SOAP_NAMESPACE || element.local !== responseElement)
     throw new PayloadError('upstream SOAP body is not the answer of the operation called');
   const { content } = element;
+  if (content === null) return noPages();
   if (typeof content === 'string') {
-    if (isEmptyHistoryBody(content)) return [];
+    if (isEmptyHistoryBody(content)) return noPages();
     throw new PayloadError('upstream SOAP response holds unexpected text');
   }
   // Elements but no page is an answer of another shape, not an empty history.

@@ -1,7 +1,8 @@
 /**
- * Interact's page model, as the Interaction History API returns it: one object per page the
- * user navigated. Field names are upstream's own; the simulator produces these and the
- * gateway's transports parse into them.
+ * Interact's page model as Uniphore documents it: one object per page the user navigated, with
+ * upstream's own field names. The simulator writes its seeded histories in it. Real histories
+ * differ (string ids, no timestamps, other fields and widgets: see ../shared/upstream), so the
+ * gateway relies on none of this: libs/interact-client's page reader takes any such page.
  */
 export interface InteractButton {
   buttonState: string;
@@ -70,10 +71,4 @@ export interface InteractPage {
     contentHeader: { id: number; innerHtml: string };
     contentSections: InteractSection[];
   };
-}
-
-export function widgetKeyOf(choice: InteractChoice): InteractWidgetKey {
-  const key = INTERACT_WIDGET_KEYS.find((candidate) => candidate in choice);
-  if (!key) throw new Error(`choice ${choice.id} carries no widget key`);
-  return key;
 }

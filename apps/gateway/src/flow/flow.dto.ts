@@ -70,22 +70,42 @@ export class FlowQuery {
 }
 
 export class FlowAnswerDto {
-  @ApiProperty({ description: 'Section id and choice id, unique within the page.', example: '1.1' })
+  @ApiProperty({
+    description:
+      "Section id and choice id, upstream's own (a position from 1 where upstream gives none), unique within the page.",
+    example: '1.1',
+  })
   id!: string;
 
-  @ApiProperty({ description: 'Label of the section the answer belongs to.', example: 'Reason for contact' })
-  section!: string;
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: 'Label of the section the answer belongs to; null when upstream gives none.',
+    example: 'Reason for contact',
+  })
+  section!: string | null;
 
-  @ApiProperty({ description: 'Label of the choice.', example: 'Report damage' })
-  label!: string;
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: 'Label of the choice (for collection items, their button label); null when upstream gives none.',
+    example: 'Report damage',
+  })
+  label!: string | null;
 
-  @ApiProperty({ enum: ['option', 'switch', 'list', 'text', 'photos', 'continue'], example: 'option' })
+  @ApiProperty({
+    enum: ['option', 'switch', 'list', 'text', 'photos', 'continue', 'other'],
+    description:
+      'The widget, by what it asks. `other` is a widget the gateway does not know (see `widget`): its label and value are kept.',
+    example: 'option',
+  })
   kind!: AnswerKind;
 
   @ApiProperty({
     type: 'string',
     nullable: true,
-    description: 'Text entered (text); "1"/"0" (option, list, continue); "true"/"false" (switch); null (photos).',
+    description:
+      'Text entered (text, other); "1"/"0" (option, list, continue); "true"/"false" (switch); null for photos and where upstream gives no value.',
     example: '1',
   })
   value!: string | null;
@@ -93,10 +113,74 @@ export class FlowAnswerDto {
   @ApiProperty({
     type: 'boolean',
     nullable: true,
-    description: 'Whether it was chosen; null for text and photos.',
+    description: 'Whether it was chosen; null for text, photos and other, and where upstream gives no value.',
     example: true,
   })
   selected!: boolean | null;
+
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: "Upstream's own id of the choice, as text; null when upstream gives none.",
+    example: '1428325870376-2175b09b-24d1',
+  })
+  choiceId!: string | null;
+
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: "The choice's reference name in the flow's design, where upstream gives one.",
+    example: 'reason',
+  })
+  referenceName!: string | null;
+
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description:
+      "Upstream's name of the widget, such as `choiceOption` or `collectionItem`; null when the choice names none.",
+    example: 'choiceOption',
+  })
+  widget!: string | null;
+}
+
+export class FlowSectionDto {
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: "Upstream's own id of the section, as text.",
+    example: '1',
+  })
+  id!: string | null;
+
+  @ApiProperty({ type: 'string', nullable: true, example: 'Reason for contact' })
+  label!: string | null;
+
+  @ApiProperty({ type: 'string', nullable: true, example: 'reason' })
+  referenceName!: string | null;
+
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: 'The section header as plain text; null when it has none.',
+    example: 'Choose one',
+  })
+  header!: string | null;
+
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: 'The section footer as plain text; null when it has none.',
+    example: null,
+  })
+  footer!: string | null;
+
+  @ApiProperty({
+    type: [String],
+    description: "Ids of the section's answers, in order, as they appear in the page's `answers`.",
+    example: ['1.1', '1.2'],
+  })
+  answerIds!: string[];
 }
 
 export class FlowPhotoDto {
@@ -114,30 +198,51 @@ export class FlowPageDto {
   @ApiProperty({ description: 'Position in the flow, from 0.', example: 0 })
   index!: number;
 
-  @ApiProperty({ example: 'Welcome' })
-  title!: string;
+  @ApiProperty({ type: 'string', nullable: true, description: 'Null when upstream gives none.', example: 'Welcome' })
+  title!: string | null;
 
-  @ApiProperty({ example: 'welcome' })
-  referenceName!: string;
+  @ApiProperty({ type: 'string', nullable: true, description: 'Null when upstream gives none.', example: 'welcome' })
+  referenceName!: string | null;
 
   @ApiProperty({
+    type: 'string',
     format: 'date-time',
-    description: 'When the user navigated to the page (UTC).',
+    nullable: true,
+    description: 'When the user navigated to the page (UTC); null when upstream gives no time, as older histories do.',
     example: '2026-11-22T19:30:00.000Z',
   })
-  navigatedAt!: string;
+  navigatedAt!: string | null;
 
-  @ApiProperty({ example: 'en-US' })
-  language!: string;
+  @ApiProperty({ type: 'string', nullable: true, description: 'Null when upstream gives none.', example: 'en-US' })
+  language!: string | null;
 
-  @ApiProperty({ description: 'The page header as plain text.', example: 'How can we help?' })
-  header!: string;
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: 'The page header as plain text; null when the page has none, or an empty one.',
+    example: 'How can we help?',
+  })
+  header!: string | null;
 
-  @ApiProperty({ type: [FlowAnswerDto] })
+  @ApiProperty({ type: [FlowAnswerDto], description: 'Every answer of the page, section by section.' })
   answers!: FlowAnswerDto[];
 
   @ApiProperty({ type: [FlowPhotoDto] })
   photos!: FlowPhotoDto[];
+
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: 'The page footer as plain text; null when the page has none.',
+    example: null,
+  })
+  footer!: string | null;
+
+  @ApiProperty({
+    type: [FlowSectionDto],
+    description: "The page's sections, in order, with their headers and footers and the ids of their answers.",
+  })
+  sections!: FlowSectionDto[];
 }
 
 export class FlowLookupDto {
@@ -193,6 +298,9 @@ export const FLOW_EXAMPLE: Flow = {
           kind: 'option',
           value: '1',
           selected: true,
+          choiceId: '1',
+          referenceName: null,
+          widget: 'choiceOption',
         },
         {
           id: '1.2',
@@ -201,9 +309,23 @@ export const FLOW_EXAMPLE: Flow = {
           kind: 'option',
           value: '0',
           selected: false,
+          choiceId: '2',
+          referenceName: null,
+          widget: 'choiceOption',
         },
       ],
       photos: [],
+      footer: null,
+      sections: [
+        {
+          id: '1',
+          label: 'Reason for contact',
+          referenceName: null,
+          header: null,
+          footer: null,
+          answerIds: ['1.1', '1.2'],
+        },
+      ],
     },
     {
       index: 1,
@@ -220,9 +342,16 @@ export const FLOW_EXAMPLE: Flow = {
           kind: 'photos',
           value: null,
           selected: null,
+          choiceId: '1',
+          referenceName: null,
+          widget: 'uploadImageList',
         },
       ],
       photos: [{ answerId: '1.1', path: '/mnt/sdcard/home/downloads/i1152998579.png' }],
+      footer: null,
+      sections: [
+        { id: '1', label: 'Damage photos', referenceName: null, header: null, footer: null, answerIds: ['1.1'] },
+      ],
     },
   ],
 };

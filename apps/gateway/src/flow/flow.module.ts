@@ -5,10 +5,11 @@ import { CachedFlowHook } from './cached-flow.hook.js';
 import { FlowController } from './flow.controller.js';
 import { FlowRenderer } from './flow.renderer.js';
 import { FlowService } from './flow.service.js';
+import { PayloadDriftService } from './payload-drift.service.js';
 
 @Module({
   imports: [AccountsModule, CacheModule],
   controllers: [FlowController],
-  providers: [FlowService, FlowRenderer, CachedFlowHook],
+  providers: [FlowService, FlowRenderer, CachedFlowHook, PayloadDriftService],
 })
 export class FlowModule {}

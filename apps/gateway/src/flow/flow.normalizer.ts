@@ -1,8 +1,8 @@
 import { decodeHTML } from 'entities';
-import { widgetKeyOf, type InteractChoice, type InteractPage, type InteractWidgetKey } from '@app/interact';
-import type { AnswerKind, FlowAnswer, FlowPage, FlowPhoto } from './flow.model.js';
+import type { HistoryChoice, HistoryPage } from '@app/interact-client';
+import type { AnswerKind, FlowAnswer, FlowPage, FlowPhoto, FlowSection } from './flow.model.js';
 
-const KIND_OF_WIDGET: Record<InteractWidgetKey, AnswerKind> = {
+const KIND_OF_WIDGET: Record<string, AnswerKind | undefined> = {
   choiceOption: 'option',
   choiceSwitch: 'switch',
   selectFromList: 'list',
@@ -12,8 +12,8 @@ const KIND_OF_WIDGET: Record<InteractWidgetKey, AnswerKind> = {
 };
 
 /**
- * Page headers are HTML fragments; callers want the words. Tags go first, so escaped markup stays
- * text; then every HTML entity, named ones included (editors write &eacute; for é).
+ * Headers and footers are HTML fragments; callers want the words. Tags go first, so escaped markup
+ * stays text; then every HTML entity, named ones included (editors write &eacute; for é).
  */
 export function htmlToText(html: string): string {
   return decodeHTML(html.replace(/<!--[\s\S]*?-->/g, ' ').replace(/<[^>]*>/g, ' '))
@@ -21,42 +21,63 @@ export function htmlToText(html: string): string {
     .trim();
 }
 
-function answerOf(sectionId: number, sectionLabel: string, choice: InteractChoice): FlowAnswer {
-  const kind = KIND_OF_WIDGET[widgetKeyOf(choice)];
+/** A header or footer with no words in it is no header. */
+function plainText(html: string | null): string | null {
+  if (html === null) return null;
+  const text = htmlToText(html);
+  return text === '' ? null : text;
+}
+
+function answerOf(id: string, section: string | null, choice: HistoryChoice): FlowAnswer {
+  const kind = (choice.widget === null ? undefined : KIND_OF_WIDGET[choice.widget]) ?? 'other';
   const chosen = kind === 'switch' ? 'true' : '1';
+  const { value } = choice;
   // One object shape for every answer: this runs for each choice of each page of every history.
   return {
-    id: `${sectionId}.${choice.id}`,
-    section: sectionLabel,
-    label: choice.choiceLabel,
+    id,
+    section,
+    label: choice.label,
     kind,
-    value: kind === 'photos' ? null : choice.choiceValue,
-    selected: kind === 'text' || kind === 'photos' ? null : choice.choiceValue === chosen,
+    value: kind === 'photos' ? null : value,
+    selected: kind === 'text' || kind === 'photos' || kind === 'other' || value === null ? null : value === chosen,
+    choiceId: choice.id,
+    referenceName: choice.referenceName,
+    widget: choice.widget,
   };
 }
 
-export function normalizePages(pages: InteractPage[]): FlowPage[] {
+export function normalizePages(pages: HistoryPage[]): FlowPage[] {
   return pages.map((page, index) => {
     const answers: FlowAnswer[] = [];
     const photos: FlowPhoto[] = [];
-    for (const section of page.pageContent.contentSections) {
-      for (const choice of section.sectionChoices) {
-        const answer = answerOf(section.id, section.sectionLabel, choice);
+    const sections: FlowSection[] = page.sections.map((section, sectionIndex) => {
+      const sectionId = section.id ?? String(sectionIndex + 1);
+      const answerIds = section.choices.map((choice, choiceIndex) => {
+        const answer = answerOf(`${sectionId}.${choice.id ?? choiceIndex + 1}`, section.label, choice);
         answers.push(answer);
-        if ('uploadImageList' in choice) {
-          for (const image of choice.uploadImageList.images) photos.push({ answerId: answer.id, path: image.img_path });
-        }
-      }
-    }
+        for (const path of choice.images) photos.push({ answerId: answer.id, path });
+        return answer.id;
+      });
+      return {
+        id: section.id,
+        label: section.label,
+        referenceName: section.referenceName,
+        header: plainText(section.header),
+        footer: plainText(section.footer),
+        answerIds,
+      };
+    });
     return {
       index,
-      title: page.pageNavigation.navigationTitle,
-      referenceName: page.pageNavigation.pageReferenceName,
-      navigatedAt: new Date(page.timestamp).toISOString(),
+      title: page.title,
+      referenceName: page.referenceName,
+      navigatedAt: page.timestamp === null ? null : new Date(page.timestamp).toISOString(),
       language: page.language,
-      header: htmlToText(page.pageContent.contentHeader.innerHtml),
+      header: plainText(page.header),
       answers,
       photos,
+      footer: plainText(page.footer),
+      sections,
     };
   });
 }

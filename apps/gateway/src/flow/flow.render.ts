@@ -5,12 +5,19 @@ import { normalizePages } from './flow.normalizer.js';
 /** What a flow says of its lookup; the pages come from the answer. */
 export type FlowFrame = Omit<Flow, 'pages'>;
 
+export interface RenderedFlow {
+  /** The flow's JSON bytes, with a buffer of their own, so that a worker can hand them over without copying. */
+  bytes: Uint8Array;
+  /** What the answer carried that the reader does not know (see ReadHistory). */
+  unknownFields: string[];
+}
+
 /**
  * An upstream answer made into the flow's JSON bytes, in one pass that holds nothing of the
- * caller's: it runs inline or in a worker thread alike. The bytes have a buffer of their own, so
- * that a worker can hand them over without copying.
+ * caller's: it runs inline or in a worker thread alike.
  */
-export function renderFlow(answer: UpstreamAnswer, frame: FlowFrame): Uint8Array {
-  const flow: Flow = { ...frame, pages: normalizePages(readUpstreamAnswer(answer)) };
-  return new TextEncoder().encode(JSON.stringify(flow));
+export function renderFlow(answer: UpstreamAnswer, frame: FlowFrame): RenderedFlow {
+  const { pages, unknownFields } = readUpstreamAnswer(answer);
+  const flow: Flow = { ...frame, pages: normalizePages(pages) };
+  return { bytes: new TextEncoder().encode(JSON.stringify(flow)), unknownFields };
 }

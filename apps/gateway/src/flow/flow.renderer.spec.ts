@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UpstreamAnswer } from '@app/interact-client';
 import { GatewayOverloadedError } from '../accounts/resilient-transport.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { FlowFrame } from './flow.render.js';
 import { FlowRenderer } from './flow.renderer.js';
+import { PayloadDriftService } from './payload-drift.service.js';
 
 const frame: FlowFrame = {
   accountId: '12345678',
@@ -16,12 +18,21 @@ const largeAnswer = (): UpstreamAnswer => ({
   body: new TextEncoder().encode(`[${' '.repeat(192 * 1024)}]`),
 });
 
+/** A page carrying a field no published history shows, padded as above to go to the pool, or not. */
+const driftingAnswer = (padding: number): UpstreamAnswer => ({
+  transport: 'rest',
+  body: new TextEncoder().encode(`[{"pageNavigation":{"navigationTitle":"One"},"mood":"calm"}${' '.repeat(padding)}]`),
+});
+
+const newRenderer = (metrics = new MetricsService()) =>
+  new FlowRenderer({ renderThreads: 1 }, new PayloadDriftService(metrics));
+
 let renderer: FlowRenderer | undefined;
 afterEach(() => renderer?.onApplicationShutdown());
 
 describe('FlowRenderer', () => {
   it('refuses a burst beyond its bounded queue as its own overload, to be retried in 1 s', async () => {
-    renderer = new FlowRenderer({ renderThreads: 1 });
+    renderer = newRenderer();
     const burst = Array.from({ length: 20 }, () => renderer?.render(largeAnswer(), frame));
     const outcomes = await Promise.allSettled(burst);
 
@@ -39,5 +50,20 @@ describe('FlowRenderer', () => {
 
     // Refused for the burst only: once the queue has drained, the next answer is read.
     expect(JSON.parse(String(await renderer.render(largeAnswer(), frame)))).toMatchObject({ pages: [] });
+  });
+
+  it('reports unknown fields from the pool as from the event loop, and reads the page all the same', async () => {
+    const metrics = new MetricsService();
+    renderer = newRenderer(metrics);
+    for (const padding of [0, 192 * 1024]) {
+      const flow = JSON.parse(String(await renderer.render(driftingAnswer(padding), frame))) as {
+        pages: { title: string }[];
+      };
+      expect(flow.pages.map((page) => page.title)).toEqual(['One']);
+    }
+    const counted = (await metrics.payloadUnknown.get()).values;
+    expect(counted).toEqual([
+      { value: 2, labels: { account: frame.accountId, transport: 'rest', field: 'page.mood' } },
+    ]);
   });
 });

@@ -3,8 +3,9 @@ import { Piscina } from 'piscina';
 import { UpstreamFailedError, fromUpstreamErrorData, type UpstreamAnswer } from '@app/interact-client';
 import { GatewayOverloadedError } from '../accounts/resilient-transport.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
-import { renderFlow, type FlowFrame } from './flow.render.js';
+import { renderFlow, type FlowFrame, type RenderedFlow } from './flow.render.js';
 import type { RenderResult, RenderTask } from './flow.worker.js';
+import { PayloadDriftService } from './payload-drift.service.js';
 
 /**
  * Answers up to this size are rendered on the event loop: at most about 2 ms of work (XML reads
@@ -33,7 +34,10 @@ export class FlowRenderer implements OnApplicationShutdown {
   private readonly pool: Piscina<RenderTask, RenderResult>;
   private readonly maxQueue: number;
 
-  constructor(@Inject(GATEWAY_CONFIG) { renderThreads }: Pick<GatewayConfig, 'renderThreads'>) {
+  constructor(
+    @Inject(GATEWAY_CONFIG) { renderThreads }: Pick<GatewayConfig, 'renderThreads'>,
+    private readonly drift: PayloadDriftService,
+  ) {
     this.maxQueue = renderThreads * QUEUED_RENDERS_PER_THREAD;
     this.pool = new Piscina<RenderTask, RenderResult>({
       filename: WORKER.href,
@@ -48,7 +52,13 @@ export class FlowRenderer implements OnApplicationShutdown {
   }
 
   async render(answer: UpstreamAnswer, frame: FlowFrame): Promise<Buffer> {
-    if (answer.body.byteLength <= INLINE_MAX_BYTES) return toBuffer(renderFlow(answer, frame));
+    const { bytes, unknownFields } = await this.renderAnywhere(answer, frame);
+    this.drift.record(frame.accountId, answer.transport, unknownFields);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private async renderAnywhere(answer: UpstreamAnswer, frame: FlowFrame): Promise<RenderedFlow> {
+    if (answer.body.byteLength <= INLINE_MAX_BYTES) return renderFlow(answer, frame);
     // Bounded here, not with piscina's maxQueue, whose refusal is a bare Error that would end as a 500.
     if (this.pool.queueSize >= this.maxQueue) throw new GatewayOverloadedError(1);
     // A body with a buffer of its own is moved to the worker; a slice of a shared one must be copied.
@@ -62,8 +72,8 @@ export class FlowRenderer implements OnApplicationShutdown {
         throw new UpstreamFailedError('the answer is too large to read');
       throw error;
     }
-    if (result instanceof Uint8Array) return toBuffer(result);
-    throw fromUpstreamErrorData(result.failure);
+    if ('failure' in result) throw fromUpstreamErrorData(result.failure);
+    return result;
   }
 
   /** After the server has drained: a request still in flight may yet need a worker. */
@@ -71,5 +81,3 @@ export class FlowRenderer implements OnApplicationShutdown {
     await this.pool.close();
   }
 }
-
-const toBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

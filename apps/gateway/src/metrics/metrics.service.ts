@@ -40,6 +40,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly payloadUnknown = new Counter({
+    name: 'interact_payload_unknown_total',
+    help: 'Histories read from Interact that carried a field the gateway does not know, by field path without list indexes (at most 50 per account, then "_other").',
+    labelNames: ['account', 'transport', 'field'] as const,
+    registers: [this.registry],
+  });
+
   readonly cacheRequests = new Counter({
     name: 'interact_cache_requests_total',
     help: 'Flow requests by how the cache answered: hit, miss, stale or bypass.',
