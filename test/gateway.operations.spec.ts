@@ -6,6 +6,7 @@ import { DEMO_IDS } from './support/simulator.js';
 import { REST_ACCOUNT, SOAP_ACCOUNT, defaultResilience, type RunningGateway } from './support/gateway.js';
 import { freePort, redisCache } from './support/redis.js';
 import { useTestbed } from './support/testbed.js';
+import { metricValue } from './support/metrics.js';
 
 const testbed = useTestbed();
 
@@ -19,16 +20,6 @@ const gateway = (accounts: Partial<GatewayAccount> = {}, config: Partial<Gateway
 const flowPath = (account: string, id: string) => `/v1/accounts/${account}/interactions/${id}/flow`;
 const fresh = (gw: RunningGateway, account: string, id: string) =>
   gw.http().get(flowPath(account, id)).set('Cache-Control', 'no-cache');
-
-function metricValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const labelText = line.slice(name.length).match(/^\{([^}]*)\}/)?.[1] ?? '';
-    if (wanted.every((label) => labelText.split(',').includes(label))) return Number(line.split(' ').at(-1));
-  }
-  return undefined;
-}
 
 describe('circuit breaker', () => {
   it.each([

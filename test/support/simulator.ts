@@ -6,10 +6,7 @@ import {
   type SimulatorAccount,
   type SimulatorConfig,
 } from '../../apps/interact-simulator/src/simulator.config.js';
-import type {
-  FaultSettings,
-  SimulatorStats,
-} from '../../apps/interact-simulator/src/faults/fault-injection.service.js';
+import type { FaultsUpdate, SimulatorStats } from '../../apps/interact-simulator/src/faults/fault-injection.service.js';
 
 export { DEMO_ACCOUNTS };
 export { DEMO_IDS } from '../../apps/interact-simulator/src/histories/demo-histories.js';
@@ -20,7 +17,7 @@ export interface RunningSimulator {
   wsdlUrl: string;
   stats(): Promise<SimulatorStats>;
   reset(): Promise<void>;
-  setFaults(faults: Partial<Record<'rest' | 'soap', Partial<FaultSettings>>>): Promise<void>;
+  setFaults(faults: FaultsUpdate): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,17 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import type { SoapDialect } from '../soap/soap-dialect.js';
 import { HOSTILE_PAYLOADS, type HostilePayload } from './hostile-payloads.js';
 
 export class TransportFaultsDto {
@@ -20,6 +32,21 @@ export class TransportFaultsDto {
   hostile?: HostilePayload;
 }
 
+export class SoapDialectDto implements SoapDialect {
+  @ValidateIf((_dialect, prefix) => prefix !== null)
+  @Matches(/^[A-Za-z_][\w.-]*$/)
+  prefix!: string | null;
+
+  @IsIn(['omit', 'element', 'nil'])
+  empty!: SoapDialect['empty'];
+
+  @IsBoolean()
+  reorder!: boolean;
+
+  @IsBoolean()
+  cdata!: boolean;
+}
+
 export class FaultsUpdateDto {
   @IsOptional()
   @ValidateNested()
@@ -30,4 +57,10 @@ export class FaultsUpdateDto {
   @ValidateNested()
   @Type(() => TransportFaultsDto)
   soap?: TransportFaultsDto;
+
+  /** How found histories are written on SOAP: null for the soap package's own way. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SoapDialectDto)
+  soapDialect?: SoapDialectDto | null;
 }

@@ -7,6 +7,7 @@ import {
   type SimulatorTransport,
   type TransportFaults,
 } from '../simulator.config.js';
+import type { SoapDialect } from '../soap/soap-dialect.js';
 import { writeAnswer, type HostileAnswer, type HostilePayload } from './hostile-payloads.js';
 
 const TRACEPARENTS_KEPT = 20;
@@ -45,33 +46,47 @@ export interface FaultSettings extends TransportFaults {
   hostile: HostilePayload;
 }
 
+export interface Faults extends Record<SimulatorTransport, FaultSettings> {
+  /** How found histories are written on SOAP: null for the soap package's own way. */
+  soapDialect: SoapDialect | null;
+}
+
+export type FaultsUpdate = Partial<Record<SimulatorTransport, Partial<FaultSettings>>> & {
+  soapDialect?: SoapDialect | null;
+};
+
 /**
  * Latency, error and hostile-payload injection per transport, and counters of what reached the
  * simulator, so that tests and benchmarks can prove how many calls the gateway made upstream.
  */
 @Injectable()
 export class FaultInjectionService {
-  private faults!: Record<SimulatorTransport, FaultSettings>;
+  private faults!: Faults;
   private stats!: SimulatorStats;
 
   constructor(@Inject(SIMULATOR_CONFIG) private readonly config: SimulatorConfig) {
     this.reset();
   }
 
-  currentFaults(): Record<SimulatorTransport, FaultSettings> {
+  get soapDialect(): SoapDialect | null {
+    return this.faults.soapDialect;
+  }
+
+  currentFaults(): Faults {
     return structuredClone(this.faults);
   }
 
-  setFaults(update: Partial<Record<SimulatorTransport, Partial<FaultSettings>>>): void {
+  setFaults(update: FaultsUpdate): void {
     for (const transport of ['rest', 'soap'] as const) {
       this.faults[transport] = { ...this.faults[transport], ...update[transport] };
     }
+    if (update.soapDialect !== undefined) this.faults.soapDialect = update.soapDialect;
   }
 
-  /** Back to the configured faults, no hostile payloads, and zeroed counters. */
+  /** Back to the configured faults, no hostile payloads, the soap package's own dialect, and zeroed counters. */
   reset(): void {
     const { rest, soap } = this.config.faults;
-    this.faults = { rest: { ...rest, hostile: 'none' }, soap: { ...soap, hostile: 'none' } };
+    this.faults = { rest: { ...rest, hostile: 'none' }, soap: { ...soap, hostile: 'none' }, soapDialect: null };
     const zeroed = (): TransportStats => ({
       requests: 0,
       injectedErrors: 0,

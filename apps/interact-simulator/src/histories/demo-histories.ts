@@ -1,9 +1,15 @@
 import type { InteractButton, InteractChoice, InteractPage, InteractSection } from '@app/interact';
+import { recordedClaim, recordedSparse, type RecordedPage } from './recorded-histories.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const STEP_MS = 45_000;
 
-export type SeededOutcome = { kind: 'pages'; pages: InteractPage[] } | { kind: 'empty' } | { kind: 'internal-error' };
+/** `pages` in the documented model; `recorded` in the shape real Interact was recorded sending. */
+export type SeededOutcome =
+  | { kind: 'pages'; pages: InteractPage[] }
+  | { kind: 'recorded'; pages: RecordedPage[] }
+  | { kind: 'empty' }
+  | { kind: 'internal-error' };
 
 export interface SeededHistory {
   uniqueId: string;
@@ -228,6 +234,9 @@ export const DEMO_IDS = {
   old: 'old-0001',
   medium: 'mid-0050',
   big: 'big-5000',
+  recorded: 'rec-claim-0001',
+  recordedAttribute: 'rec-history1',
+  recordedSparse: 'rec-sparse-0001',
 } as const;
 
 export function demoHistories(now: number): SeededHistory[] {
@@ -265,5 +274,17 @@ export function demoHistories(now: number): SeededHistory[] {
     },
     { uniqueId: DEMO_IDS.medium, callerAttributes: [], completedAt: recent, outcome: pages(longHistory(50)) },
     { uniqueId: DEMO_IDS.big, callerAttributes: [], completedAt: recent, outcome: pages(longHistory(5000)) },
+    {
+      uniqueId: DEMO_IDS.recorded,
+      callerAttributes: [DEMO_IDS.recordedAttribute],
+      completedAt: recent,
+      outcome: { kind: 'recorded', pages: recordedClaim() },
+    },
+    {
+      uniqueId: DEMO_IDS.recordedSparse,
+      callerAttributes: [],
+      completedAt: recent,
+      outcome: { kind: 'recorded', pages: recordedSparse() },
+    },
   ];
 }

@@ -20,7 +20,7 @@ export interface FullFlowQuery {
 
 export type FullFlowAnswer =
   | { outcome: 'unauthorized'; reason: string }
-  | { outcome: 'found'; history: SeededHistory; pages: InteractPage[] }
+  | { outcome: 'found'; history: SeededHistory; pages: readonly object[]; recorded: boolean }
   | { outcome: 'empty' }
   | { outcome: 'not-found'; sentence: string }
   | { outcome: 'internal-error' }
@@ -48,7 +48,7 @@ export class FullFlowService {
     const found = this.histories.find(query.kind, query.value, query.widerSearch);
     switch (found.status) {
       case 'found':
-        return { outcome: 'found', history: found.history, pages: found.pages };
+        return { outcome: 'found', history: found.history, pages: found.pages, recorded: found.recorded };
       case 'not-found':
         return { outcome: 'not-found', sentence: notFoundSentence(query.transport, query.kind, query.value) };
       default:
@@ -59,11 +59,12 @@ export class FullFlowService {
   /** What hostile payloads repeat, cut or poison, whatever was asked: the demo claim's pages. */
   private realPages(): InteractPage[] {
     const claim = this.histories.find('interactionId', DEMO_IDS.claim, false);
-    if (claim.status !== 'found') throw new Error('the demo claim is missing');
-    return claim.pages;
+    if (claim.status !== 'found' || claim.history.outcome.kind !== 'pages')
+      throw new Error('the demo claim is missing');
+    return claim.history.outcome.pages;
   }
 
-  json(history: SeededHistory, pages: InteractPage[]): string {
+  json(history: SeededHistory, pages: readonly object[]): string {
     return this.histories.json(history, pages);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { InteractPage, LookupKind } from '@app/interact';
+import type { LookupKind } from '@app/interact';
 import { demoHistories, type SeededHistory } from './demo-histories.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -8,7 +8,7 @@ const DEFAULT_WINDOW_MS = 92 * DAY_MS;
 const WIDER_WINDOW_MS = 366 * DAY_MS;
 
 export type HistoryLookup =
-  | { status: 'found'; history: SeededHistory; pages: InteractPage[] }
+  | { status: 'found'; history: SeededHistory; pages: readonly object[]; recorded: boolean }
   | { status: 'empty' }
   | { status: 'not-found' }
   | { status: 'internal-error' };
@@ -37,11 +37,17 @@ export class HistoryRepository {
       case 'internal-error':
         return { status: 'internal-error' };
       case 'pages':
-        return { status: 'found', history, pages: history.outcome.pages };
+      case 'recorded':
+        return {
+          status: 'found',
+          history,
+          pages: history.outcome.pages,
+          recorded: history.outcome.kind === 'recorded',
+        };
     }
   }
 
-  json(history: SeededHistory, pages: InteractPage[]): string {
+  json(history: SeededHistory, pages: readonly object[]): string {
     let json = this.jsonCache.get(history);
     if (json === undefined) {
       json = JSON.stringify(pages);

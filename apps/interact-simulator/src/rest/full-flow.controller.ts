@@ -64,12 +64,13 @@ export class FullFlowController {
       case 'unauthorized':
         await reply.code(401).header(UNAUTHORIZED_REASON_HEADER, answer.reason).send(UNAUTHORIZED_BODY);
         return;
-      case 'found':
-        await reply
-          .code(200)
-          .type('application/json; charset=utf-8')
-          .send(this.fullFlow.json(answer.history, answer.pages));
+      case 'found': {
+        const json = this.fullFlow.json(answer.history, answer.pages);
+        // As recorded from Interact: a byte order mark, and the charset spelt its way.
+        if (answer.recorded) await reply.code(200).type('application/json;charset=UTF-8').send(`\ufeff${json}`);
+        else await reply.code(200).type('application/json; charset=utf-8').send(json);
         return;
+      }
       case 'empty':
         await reply.code(200).type('text/plain; charset=utf-8').send(EMPTY_HISTORY_BODY);
         return;

@@ -19,6 +19,7 @@ import { FaultInjectionService } from '../faults/fault-injection.service.js';
 import { hostileAnswer } from '../faults/hostile-payloads.js';
 import { FullFlowService } from '../histories/full-flow.service.js';
 import { WSDL_FILE, WSDL_XML } from './soap-assets.js';
+import { dialectEnvelope } from './soap-dialect.js';
 
 type SoapCallback = (error: unknown, result?: unknown) => void;
 
@@ -113,9 +114,17 @@ export class SoapEndpoint implements OnApplicationBootstrap {
       case 'empty':
         callback(null, EMPTY_HISTORY_BODY);
         return;
-      case 'found':
-        callback(null, { page: answer.pages });
+      case 'found': {
+        const { soapDialect } = this.faults;
+        if (soapDialect === null) {
+          callback(null, { page: answer.pages });
+          return;
+        }
+        res.statusCode = 200;
+        res.setHeader('Content-Type', 'text/xml; charset=utf-8');
+        res.end(dialectEnvelope(SOAP_OPERATIONS[kind].response, answer.pages, soapDialect));
         return;
+      }
       case 'hostile': {
         // Like not-found, written by hand: the soap server would only ever write well-formed output.
         const origin = `http://${req.headers.host}`;
