@@ -18,6 +18,8 @@ export interface RunningSimulator {
   stats(): Promise<SimulatorStats>;
   reset(): Promise<void>;
   setFaults(faults: FaultsUpdate): Promise<void>;
+  /** Serves `pages` as the history of `uniqueId`, on both transports. */
+  seedHistory(uniqueId: string, pages: object[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,8 @@ export async function startSimulator(overrides: Partial<SimulatorConfig> = {}): 
     stats: async () => (await (await call('GET', 'stats')).json()) as SimulatorStats,
     reset: async () => void (await call('POST', 'reset')),
     setFaults: async (faults) => void (await call('PUT', 'faults', faults)),
+    seedHistory: async (uniqueId, pages) =>
+      void (await call('PUT', `histories/${encodeURIComponent(uniqueId)}`, pages)),
     close: () => app.close(),
   };
 }

@@ -3,6 +3,7 @@ import { CredentialsService } from './credentials/credentials.service.js';
 import { FaultInjectionController } from './faults/fault-injection.controller.js';
 import { FaultInjectionService } from './faults/fault-injection.service.js';
 import { FullFlowService } from './histories/full-flow.service.js';
+import { HistoriesController } from './histories/histories.controller.js';
 import { HistoryRepository } from './histories/history.repository.js';
 import { FullFlowController } from './rest/full-flow.controller.js';
 import { SIMULATOR_CONFIG, type SimulatorConfig } from './simulator.config.js';
@@ -14,7 +15,7 @@ export class SimulatorModule {
   static forConfig(config: SimulatorConfig): DynamicModule {
     return {
       module: SimulatorModule,
-      controllers: [FullFlowController, WsdlController, FaultInjectionController],
+      controllers: [FullFlowController, WsdlController, FaultInjectionController, HistoriesController],
       providers: [
         { provide: SIMULATOR_CONFIG, useValue: config },
         CredentialsService,

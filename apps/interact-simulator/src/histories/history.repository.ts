@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { LookupKind } from '@app/interact';
 import { demoHistories, type SeededHistory } from './demo-histories.js';
+import type { RecordedPage } from './recorded-histories.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Interact searches three months back by default, a year with widerSearch. */
@@ -25,6 +26,19 @@ export class HistoryRepository {
       this.byId.set(history.uniqueId, history);
       for (const attribute of history.callerAttributes) this.byAttribute.set(attribute, history);
     }
+  }
+
+  /**
+   * Adds or replaces a history of pages in any shape, completed now, for tests that feed the
+   * gateway histories they generate. The pages are served as they are, on both transports.
+   */
+  seed(uniqueId: string, pages: RecordedPage[]): void {
+    this.byId.set(uniqueId, {
+      uniqueId,
+      callerAttributes: [],
+      completedAt: Date.now(),
+      outcome: { kind: 'recorded', pages },
+    });
   }
 
   find(kind: LookupKind, value: string, widerSearch: boolean, now = Date.now()): HistoryLookup {

@@ -45,6 +45,22 @@ function notFoundEnvelope(sentence: string): string {
 
 const isTrue = (value: unknown) => value === true || value === 'true' || value === '1';
 
+/**
+ * The soap package writes a text that begins with "<![CDATA[" and ends with "]]>" unescaped, as
+ * markup; Interact would send it as the text it is. Such a text goes in a CDATA section of its
+ * own, which the package leaves alone and every XML parser reads back as the text.
+ */
+function asText(value: unknown): unknown {
+  if (typeof value === 'string')
+    return value.startsWith('<![CDATA[') && value.endsWith(']]>')
+      ? `<![CDATA[${value.replaceAll(']]>', ']]]]><![CDATA[>')}]]>`
+      : value;
+  if (Array.isArray(value)) return value.map(asText);
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, asText(child)]));
+  return value;
+}
+
 /** Interact's SOAP endpoint, served by the soap package on the simulator's own HTTP server. */
 @Injectable()
 export class SoapEndpoint implements OnApplicationBootstrap {
@@ -53,6 +69,15 @@ export class SoapEndpoint implements OnApplicationBootstrap {
     private readonly fullFlow: FullFlowService,
     private readonly faults: FaultInjectionService,
   ) {}
+
+  /** Pages as the soap package must be given them (see asText), made once per history. */
+  private readonly textPages = new WeakMap<readonly object[], unknown>();
+
+  private asText(pages: readonly object[]): unknown {
+    let text = this.textPages.get(pages);
+    if (text === undefined) this.textPages.set(pages, (text = asText(pages)));
+    return text;
+  }
 
   onApplicationBootstrap(): Promise<void> {
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
@@ -117,7 +142,7 @@ export class SoapEndpoint implements OnApplicationBootstrap {
       case 'found': {
         const { soapDialect } = this.faults;
         if (soapDialect === null) {
-          callback(null, { page: answer.pages });
+          callback(null, { page: this.asText(answer.pages) });
           return;
         }
         res.statusCode = 200;
