@@ -31,7 +31,10 @@ let document: {
       }
     >
   >;
-  components?: { securitySchemes?: Record<string, { bearerFormat?: string }> };
+  components?: {
+    securitySchemes?: Record<string, { bearerFormat?: string }>;
+    schemas?: Record<string, { properties: Record<string, Record<string, unknown>>; required?: string[] }>;
+  };
 };
 
 beforeAll(async () => {
@@ -128,6 +131,34 @@ describe('OpenAPI document', () => {
       const problems = document.paths[path].get.responses['503'].content?.['application/problem+json'];
       expect(Object.keys(problems?.examples ?? {})).toEqual(['upstream-unavailable', 'gateway-overloaded']);
     }
+  });
+
+  it('says which fields of a flow may be null, and describes what real histories add', () => {
+    const schema = (name: string) => document.components?.schemas?.[name];
+    const nullable = (name: string) =>
+      Object.entries(schema(name)?.properties ?? {})
+        .filter(([, property]) => property.nullable === true)
+        .map(([field]) => field)
+        .sort();
+    expect(nullable('FlowPageDto')).toEqual(['footer', 'header', 'language', 'navigatedAt', 'referenceName', 'title']);
+    expect(nullable('FlowAnswerDto')).toEqual([
+      'choiceId',
+      'label',
+      'referenceName',
+      'section',
+      'selected',
+      'value',
+      'widget',
+    ]);
+    expect(nullable('FlowSectionDto')).toEqual(['footer', 'header', 'id', 'label', 'referenceName']);
+    expect(schema('FlowAnswerDto')?.properties.kind.enum).toContain('other');
+    expect(schema('FlowPageDto')?.properties.sections).toMatchObject({
+      type: 'array',
+      items: { $ref: '#/components/schemas/FlowSectionDto' },
+    });
+    // Always present, if null: every field of a flow is required in the schema.
+    for (const name of ['FlowPageDto', 'FlowAnswerDto', 'FlowSectionDto'])
+      expect(schema(name)?.required?.sort()).toEqual(Object.keys(schema(name)?.properties ?? {}).sort());
   });
 
   it('serves Swagger UI at /docs', async () => {

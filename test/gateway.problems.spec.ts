@@ -160,7 +160,7 @@ describe('problem mapping', () => {
     it.each([
       ['HTML instead of JSON', 200, 'text/html', '<html>maintenance</html>'],
       ['a JSON object instead of pages', 200, 'application/json', '{"pages":[]}'],
-      ['pages of the wrong shape', 200, 'application/json', '[{"timestamp":"soon"}]'],
+      ['pages that are not objects', 200, 'application/json', '["page one","page two"]'],
       ['a 404 that is not Interact’s sentence', 404, 'text/html', '<h1>Not Found</h1>'],
       ['a 503 from a proxy', 503, 'text/plain', 'Service Unavailable'],
     ])('REST: %s is upstream-error', async (_case, status, type, body) => {
