@@ -84,6 +84,14 @@ describe('readSoapPayload', () => {
     expect(first.title).toBe('One');
   });
 
+  it('stops reading at an element nested deeper than any history needs', () => {
+    const deep = (levels: number) => `${'<x>'.repeat(levels)}${'</x>'.repeat(levels)}`;
+    expect(read(envelope(response(page('One', `<extra>${deep(40)}</extra>`)))).pages).toHaveLength(1);
+    const error = failure(envelope(response(page('One', deep(1_000_000)))));
+    expect(error).toBeInstanceOf(PayloadError);
+    expect(error.message).toBe('upstream XML nests deeper than 64 elements');
+  });
+
   it('never lets an element name reach a prototype', () => {
     const pages = read(envelope(response(page('One', '<__proto__><polluted>yes</polluted></__proto__>'))));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

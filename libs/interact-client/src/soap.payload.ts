@@ -25,6 +25,13 @@ const SCHEMA_INSTANCE_NAMESPACE = 'http://www.w3.org/2001/XMLSchema-instance';
  */
 const DOCTYPE = /<!DOCTYPE/i;
 
+/**
+ * Envelope, Body, response, page and the page model nest about ten elements deep. saxes slows
+ * down sharply with depth (two million nested elements, well within the size cap, held a worker
+ * for minutes), so reading stops at the first element deeper than this.
+ */
+const MAX_DEPTH = 64;
+
 /** SOAP 1.1's fault codes, with any prefix and any dotted refinement, which is left out. */
 const SOAP_FAULT_CODE = /^(?:[\w.-]+:)?(VersionMismatch|MustUnderstand|Client|Server)(?:\.|$)/;
 
@@ -73,6 +80,7 @@ function readBodyElement(xml: string): BodyElement | undefined {
   let element: BodyElement | undefined;
   parser.on('opentag', (tag) => {
     const depth = stack.length;
+    if (depth === MAX_DEPTH) throw new PayloadError(`upstream XML nests deeper than ${MAX_DEPTH} elements`);
     if (depth === 0 && (tag.uri !== ENVELOPE_NAMESPACE || tag.local !== 'Envelope'))
       throw new PayloadError('upstream XML is not a SOAP 1.1 envelope');
     const parent = stack[depth - 1];
