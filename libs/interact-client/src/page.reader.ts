@@ -155,7 +155,8 @@ class Reader {
     this.check(raw, 'choice', path);
     const widget = this.widgetOf(raw);
     const body = widget === null ? null : object(raw[widget]);
-    if (body !== null && widget !== null && widget in KNOWN_SETS)
+    // Only the documented widgets have known fields; any other name, "constructor" included, has none to check.
+    if (body !== null && widget !== null && WIDGET_KEYS.has(widget))
       this.check(body, widget as Shape, `${path}.${widget}`);
     const images: string[] = [];
     if (widget === 'uploadImageList' && body !== null) {

@@ -2,14 +2,15 @@ import { decodeHTML } from 'entities';
 import type { HistoryChoice, HistoryPage } from '@app/interact-client';
 import type { AnswerKind, FlowAnswer, FlowPage, FlowPhoto, FlowSection } from './flow.model.js';
 
-const KIND_OF_WIDGET: Record<string, AnswerKind | undefined> = {
-  choiceOption: 'option',
-  choiceSwitch: 'switch',
-  selectFromList: 'list',
-  textInput: 'text',
-  uploadImageList: 'photos',
-  clickToContinue: 'continue',
-};
+/** A Map, not an object: upstream names widgets, and "constructor" must not find Object's. */
+const KIND_OF_WIDGET = new Map<string, AnswerKind>([
+  ['choiceOption', 'option'],
+  ['choiceSwitch', 'switch'],
+  ['selectFromList', 'list'],
+  ['textInput', 'text'],
+  ['uploadImageList', 'photos'],
+  ['clickToContinue', 'continue'],
+]);
 
 /**
  * Headers and footers are HTML fragments; callers want the words. Tags go first, so escaped markup
@@ -29,7 +30,7 @@ function plainText(html: string | null): string | null {
 }
 
 function answerOf(id: string, section: string | null, choice: HistoryChoice): FlowAnswer {
-  const kind = (choice.widget === null ? undefined : KIND_OF_WIDGET[choice.widget]) ?? 'other';
+  const kind = (choice.widget === null ? undefined : KIND_OF_WIDGET.get(choice.widget)) ?? 'other';
   const chosen = kind === 'switch' ? 'true' : '1';
   const { value } = choice;
   // One object shape for every answer: this runs for each choice of each page of every history.
