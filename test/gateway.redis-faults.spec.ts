@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CacheConfig } from '../apps/gateway/src/config/gateway.config.js';
+import { CapturingLogger, REST_ACCOUNT, type RunningGateway } from './support/gateway.js';
+import { OwnRedis, redisCache } from './support/redis.js';
+import { DEMO_IDS } from './support/simulator.js';
+import { useTestbed } from './support/testbed.js';
+
+const testbed = useTestbed();
+
+const COMMAND_TIMEOUT_MS = 250;
+/** Room for the gateway's own work and a busy machine, well below a second command timeout. */
+const SLACK_MS = 200;
+const IDS = [DEMO_IDS.claim, DEMO_IDS.callback, DEMO_IDS.empty, DEMO_IDS.medium];
+
+const flowPath = (id: string, query = '') => `/v1/accounts/${REST_ACCOUNT}/interactions/${id}/flow${query}`;
+
+const standalone = (url: string): CacheConfig =>
+  redisCache(url, {
+    store: { kind: 'redis', connection: { mode: 'standalone', url }, commandTimeoutMs: COMMAND_TIMEOUT_MS },
+  });
+
+const cacheHealth = async (gw: RunningGateway) =>
+  (await gw.http().get('/health/ready').expect(200)).body.details.cache as Record<string, string>;
+
+/** Polls readiness until the cache reports as wanted; resolves how long it took, or fails past withinMs. */
+async function cacheBecomes(gw: RunningGateway, wanted: Record<string, string>, withinMs: number): Promise<number> {
+  const started = performance.now();
+  let last: Record<string, string> = {};
+  while (performance.now() - started < withinMs) {
+    last = await cacheHealth(gw);
+    if (Object.entries(wanted).every(([key, value]) => last[key] === value)) return performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(
+    `the cache never reported ${JSON.stringify(wanted)} within ${withinMs} ms; last ${JSON.stringify(last)}`,
+  );
+}
+
+/** Rounds of concurrent requests over several keys, each timed; a miss or hit alike must answer 200. */
+async function timedLoad(gw: RunningGateway, rounds: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    await Promise.all(
+      IDS.flatMap((id) => [flowPath(id), flowPath(id, '?widerSearch=true')]).map(async (path) => {
+        const started = performance.now();
+        const response = await gw.http().get(path);
+        times.push(performance.now() - started);
+        expect(response.status).toBe(200);
+      }),
+    );
+  }
+  return times;
+}
+
+/** What the gateway said of Redis's state, in order: one line per change. */
+const redisStates = (logger: CapturingLogger) =>
+  logger.lines.flatMap((line) => /Redis (answers|degraded \([a-z ]+)/.exec(line)?.[1] ?? []);
+
+/** The slowest of a few forced refreshes: the upstream call and the gateway's own work, without Redis reads. */
+async function upstreamMs(gw: RunningGateway): Promise<number> {
+  let slowest = 0;
+  for (const id of IDS) {
+    const started = performance.now();
+    await gw.http().get(flowPath(id)).set('cache-control', 'no-cache').expect(200);
+    slowest = Math.max(slowest, performance.now() - started);
+  }
+  return slowest;
+}
+
+describe('a single Redis that freezes, thaws, dies and comes back', () => {
+  let redis: OwnRedis;
+
+  beforeAll(async () => {
+    redis = await OwnRedis.launch();
+  });
+  afterAll(async () => {
+    redis.thaw();
+    await redis.kill();
+  });
+
+  it('holds no request past the command timeout plus the upstream call, and readiness says why', async () => {
+    const logger = new CapturingLogger();
+    const gw = await testbed.gateway({ cache: standalone(redis.url) }, {}, { logger });
+    expect(await cacheHealth(gw)).toEqual({ status: 'up', store: 'redis', state: 'up' });
+    const upstream = await upstreamMs(gw);
+    const bound = COMMAND_TIMEOUT_MS + upstream + SLACK_MS;
+
+    // Frozen mid-load: the requests in flight when it stops answering, and every one after.
+    redis.freeze();
+    const [frozenTimes, detectedMs] = await Promise.all([
+      timedLoad(gw, 4),
+      cacheBecomes(gw, { state: 'degraded', reason: 'timeout' }, 1_000),
+    ]);
+    expect(Math.max(...frozenTimes)).toBeLessThan(bound);
+    expect(detectedMs).toBeLessThan(1_000);
+    // Still for that reason after the load: the checks that keep timing out do not change it.
+    expect(await cacheHealth(gw)).toMatchObject({ state: 'degraded', reason: 'timeout' });
+
+    redis.thaw();
+    await cacheBecomes(gw, { state: 'up' }, 1_000);
+    await timedLoad(gw, 1);
+    expect((await gw.http().get(flowPath(DEMO_IDS.claim)).expect(200)).headers['cache-status']).toContain('; hit;');
+    expect(redisStates(logger)).toEqual(['answers', 'degraded (timeout', 'answers']);
+
+    // Killed: the connection drops, and reconnection is refused until it is back.
+    const killed = redis.kill();
+    const [deadTimes] = await Promise.all([
+      timedLoad(gw, 4),
+      cacheBecomes(gw, { state: 'degraded', reason: 'connection refused' }, 1_000),
+    ]);
+    await killed;
+    expect(Math.max(...deadTimes)).toBeLessThan(bound);
+
+    await redis.start();
+    // Reconnection backs off up to 2 s between attempts.
+    await cacheBecomes(gw, { state: 'up' }, 3_000);
+  });
+});
