@@ -116,3 +116,34 @@ describe('a single Redis that freezes, thaws, dies and comes back', () => {
     await cacheBecomes(gw, { state: 'up' }, 3_000);
   });
 });
+
+describe('a Redis that refuses the password', () => {
+  const password = 'the-right-one';
+  let redis: OwnRedis;
+
+  beforeAll(async () => {
+    redis = await OwnRedis.launch({ password });
+  });
+  afterAll(() => redis.kill());
+
+  it.each([
+    ['a wrong password', 'canary-wrong-password', 'WRONGPASS'],
+    ['no password', undefined, 'NOAUTH'],
+  ])('with %s: logs the refusal once, never the password, and readiness says auth', async (_case, given, answer) => {
+    const url = `redis://${given === undefined ? '' : `:${given}@`}127.0.0.1:${redis.port}`;
+    const logger = new CapturingLogger();
+    const gw = await testbed.gateway({ cache: standalone(url) }, {}, { logger });
+
+    expect(await cacheHealth(gw)).toEqual({ status: 'up', store: 'redis', state: 'degraded', reason: 'auth' });
+    const logged = logger.lines.join('\n');
+    expect(logged).toContain(`Redis degraded (auth: ${answer}`);
+    expect(logged).toContain(`Redis not usable after 3000 ms (auth: ${answer}`);
+    expect(logged).not.toContain('did not answer');
+    // ioredis retries the connection every few hundred ms: each refusal is the same state.
+    expect(redisStates(logger)).toEqual(['degraded (auth']);
+    if (given !== undefined) expect(logged).not.toContain(given);
+
+    const response = await gw.http().get(flowPath(DEMO_IDS.claim)).expect(200);
+    expect(response.headers['cache-status']).toContain('fwd=miss; detail=cache-unavailable');
+  });
+});

@@ -37,6 +37,7 @@ const UNLOCK_IF_OWNER = `if redis.call('get', KEYS[1]) == ARGV[1] then return re
 /** How often the store asks Redis whether it answers: a frozen Redis shows as degraded well within a second. */
 const CHECK_INTERVAL_MS = 250;
 const CLUSTER_SLOTS = 16_384;
+const CONNECTING: Fault = { state: 'degraded', reason: 'connecting', cause: 'not connected yet' };
 
 /**
  * Redis that never makes a request wait long. Every command has a deadline of its own, started
@@ -54,7 +55,8 @@ export class RedisStore implements CacheStore {
   private readonly commandTimeoutMs: number;
   private readonly onHealthChange: (health: StoreHealth) => void;
   private readonly secrets: string[];
-  private current: StoreHealth = { state: 'degraded', reason: 'connecting', cause: 'not connected yet' };
+  private current: StoreHealth = CONNECTING;
+  private everReady = false;
   /** The connection's last error, until it is ready again: why it is not. */
   private connectionError?: Fault;
   /** The last error of each cluster node, by host:port: why a master is unreachable. */
@@ -119,6 +121,7 @@ export class RedisStore implements CacheStore {
     });
     this.client.on('close', () => this.checkNow());
     this.client.on('ready', () => {
+      this.everReady = true;
       this.connectionError = undefined;
       this.checkNow();
     });
@@ -248,7 +251,8 @@ export class RedisStore implements CacheStore {
 
   private connectionFault(): Fault | undefined {
     if (this.client.status === 'ready') return undefined;
-    return this.connectionError ?? this.fault('connection lost', `connection ${this.client.status}`);
+    if (this.connectionError) return this.connectionError;
+    return this.everReady ? this.fault('connection lost', `connection ${this.client.status}`) : CONNECTING;
   }
 
   private async probe(): Promise<Fault | undefined> {
