@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheConfig } from '../apps/gateway/src/config/gateway.config.js';
 import { CapturingLogger, REST_ACCOUNT, type RunningGateway } from './support/gateway.js';
+import { OwnRedisCluster } from './support/redis-cluster.js';
 import { OwnRedis, redisCache } from './support/redis.js';
 import { DEMO_IDS } from './support/simulator.js';
 import { useTestbed } from './support/testbed.js';
@@ -13,6 +14,7 @@ const SLACK_MS = 200;
 const IDS = [DEMO_IDS.claim, DEMO_IDS.callback, DEMO_IDS.empty, DEMO_IDS.medium];
 
 const flowPath = (id: string, query = '') => `/v1/accounts/${REST_ACCOUNT}/interactions/${id}/flow${query}`;
+const PATHS = IDS.flatMap((id) => [flowPath(id), flowPath(id, '?widerSearch=true')]);
 
 const standalone = (url: string): CacheConfig =>
   redisCache(url, {
@@ -36,12 +38,15 @@ async function cacheBecomes(gw: RunningGateway, wanted: Record<string, string>, 
   );
 }
 
-/** Rounds of concurrent requests over several keys, each timed; a miss or hit alike must answer 200. */
-async function timedLoad(gw: RunningGateway, rounds: number): Promise<number[]> {
+/**
+ * Rounds of concurrent requests over several keys, each timed, for so many rounds or until
+ * stopped; a miss or hit alike must answer 200.
+ */
+async function timedLoad(gw: RunningGateway, rounds: number, stopped = () => false): Promise<number[]> {
   const times: number[] = [];
-  for (let round = 0; round < rounds; round += 1) {
+  for (let round = 0; round < rounds && !stopped(); round += 1) {
     await Promise.all(
-      IDS.flatMap((id) => [flowPath(id), flowPath(id, '?widerSearch=true')]).map(async (path) => {
+      PATHS.map(async (path) => {
         const started = performance.now();
         const response = await gw.http().get(path);
         times.push(performance.now() - started);
@@ -56,13 +61,20 @@ async function timedLoad(gw: RunningGateway, rounds: number): Promise<number[]> 
 const redisStates = (logger: CapturingLogger) =>
   logger.lines.flatMap((line) => /Redis (answers|degraded \([a-z ]+)/.exec(line)?.[1] ?? []);
 
-/** The slowest of a few forced refreshes: the upstream call and the gateway's own work, without Redis reads. */
+/**
+ * The slowest of two rounds of concurrent forced refreshes, as many as a round of load: the
+ * upstream calls and the gateway's own work at that concurrency, without a Redis read.
+ */
 async function upstreamMs(gw: RunningGateway): Promise<number> {
   let slowest = 0;
-  for (const id of IDS) {
-    const started = performance.now();
-    await gw.http().get(flowPath(id)).set('cache-control', 'no-cache').expect(200);
-    slowest = Math.max(slowest, performance.now() - started);
+  for (let round = 0; round < 2; round += 1) {
+    await Promise.all(
+      PATHS.map(async (path) => {
+        const started = performance.now();
+        await gw.http().get(path).set('cache-control', 'no-cache').expect(200);
+        slowest = Math.max(slowest, performance.now() - started);
+      }),
+    );
   }
   return slowest;
 }
@@ -145,5 +157,59 @@ describe('a Redis that refuses the password', () => {
 
     const response = await gw.http().get(flowPath(DEMO_IDS.claim)).expect(200);
     expect(response.headers['cache-status']).toContain('fwd=miss; detail=cache-unavailable');
+  });
+});
+
+describe('a Redis Cluster whose master dies under load', () => {
+  let cluster: OwnRedisCluster;
+
+  beforeAll(async () => {
+    cluster = await OwnRedisCluster.launch();
+  }, 60_000);
+  afterAll(() => cluster?.close());
+
+  it('holds no request past the command timeout plus the upstream call, and readiness follows the failover', async () => {
+    const cache = redisCache(undefined, {
+      store: {
+        kind: 'redis',
+        connection: {
+          mode: 'cluster',
+          nodes: cluster.nodes.map((node) => ({ host: '127.0.0.1', port: node.port })),
+          tls: false,
+        },
+        commandTimeoutMs: COMMAND_TIMEOUT_MS,
+      },
+    });
+    const logger = new CapturingLogger();
+    const gw = await testbed.gateway({ cache }, {}, { logger });
+    expect(await cacheHealth(gw)).toEqual({ status: 'up', store: 'redis', state: 'up' });
+    const bound = COMMAND_TIMEOUT_MS + (await upstreamMs(gw)) + SLACK_MS;
+    expect((await gw.http().get(PATHS[0]).expect(200)).headers['cache-status']).toContain('; hit;');
+
+    // The master of the first history's entry dies, under load from before it until the failover is over.
+    const victim = await cluster.masterOf(
+      `${cache.keyPrefix}:v1:${REST_ACCOUNT}:PROD:interactionId:${DEMO_IDS.claim}:narrow`,
+    );
+    let failedOver = false;
+    const load = timedLoad(gw, Infinity, () => failedOver);
+    try {
+      await timedLoad(gw, 1);
+      await cluster.node(victim).kill();
+      await cacheBecomes(gw, { state: 'degraded', reason: 'cluster node down' }, 1_000);
+      // Redis promotes the replica after cluster-node-timeout (1 s) and an election.
+      await cacheBecomes(gw, { state: 'up' }, 15_000);
+    } finally {
+      failedOver = true;
+    }
+    const times = await load;
+    expect(Math.max(...times)).toBeLessThan(bound);
+    const logged = logger.lines.join('\n');
+    expect(logged).toContain(`Redis degraded (cluster node down: master 127.0.0.1:${victim}`);
+    expect(logged).not.toContain('Redis degraded (timeout');
+    expect(redisStates(logger).filter((state) => state === 'degraded (cluster node down')).toHaveLength(1);
+
+    // The promoted replica serves the lost master's slots: entries are stored and hit again.
+    await gw.http().get(PATHS[0]).expect(200);
+    expect((await gw.http().get(PATHS[0]).expect(200)).headers['cache-status']).toContain('; hit;');
   });
 });

@@ -104,6 +104,10 @@ export class OwnRedis {
     }
   }
 
+  get running(): boolean {
+    return this.process?.exitCode === null && this.process.signalCode === null;
+  }
+
   freeze(): void {
     this.process?.kill('SIGSTOP');
   }

@@ -205,10 +205,13 @@ export class RedisStore implements CacheStore {
   }
 
   private withinTimeout<T>(name: string, pending: Promise<T>): Promise<T> {
+    const issuedUp = this.current.state === 'up';
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         const fault = this.fault('timeout', `no answer to ${name} within ${this.commandTimeoutMs} ms`);
-        this.setHealth(fault);
+        // Only a command sent to a Redis deemed up says something new by timing out: one tried
+        // while degraded (a write) may still be held by the failure the checks already saw.
+        if (issuedUp && this.current.state === 'up') this.setHealth(fault);
         reject(new CommandTimeoutError(fault.cause));
       }, this.commandTimeoutMs);
       pending.then(
@@ -265,7 +268,7 @@ export class RedisStore implements CacheStore {
     }
   }
 
-  /** Every slot has a master, and every master answers. */
+  /** Every slot has a master, and every master answers that the cluster is ok. */
   private async probeCluster(cluster: Cluster): Promise<Fault | undefined> {
     const masters = new Map(cluster.nodes('master').map((node) => [`${node.options.host}:${node.options.port}`, node]));
     const owners = new Set<string>();
@@ -281,7 +284,11 @@ export class RedisStore implements CacheStore {
         if (!node)
           return this.fault('cluster node down', `master ${owner} is gone${lastError ? `: ${lastError}` : ''}`);
         try {
-          await this.withinTimeout(`PING to ${owner}`, node.ping());
+          // Not PING: a master answers it while it still refuses commands with CLUSTERDOWN,
+          // which ioredis retries until they time out.
+          const info = (await this.withinTimeout(`CLUSTER INFO to ${owner}`, node.call('CLUSTER', 'INFO'))) as string;
+          if (!info.includes('cluster_state:ok'))
+            return this.fault('cluster down', `master ${owner}: cluster_state is not ok`);
           this.nodeErrors.delete(owner);
           return undefined;
         } catch (error) {
