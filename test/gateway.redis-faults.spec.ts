@@ -129,6 +129,28 @@ describe('a single Redis that freezes, thaws, dies and comes back', () => {
   });
 });
 
+describe('a gateway shutting down while its Redis is frozen', () => {
+  let redis: OwnRedis;
+
+  beforeAll(async () => {
+    redis = await OwnRedis.launch();
+  });
+  afterAll(async () => {
+    redis.thaw();
+    await redis.kill();
+  });
+
+  it('closes within the command timeout, its pending writes included', async () => {
+    const gw = await testbed.gateway({ cache: standalone(redis.url) });
+    redis.freeze();
+    // Answered, then written after the answer: the write is pending in the frozen connection.
+    await gw.http().get(flowPath(DEMO_IDS.claim)).set('cache-control', 'no-cache').expect(200);
+    const started = performance.now();
+    await gw.close();
+    expect(performance.now() - started).toBeLessThan(2 * COMMAND_TIMEOUT_MS + SLACK_MS);
+  });
+});
+
 describe('a Redis that refuses the password', () => {
   const password = 'the-right-one';
   let redis: OwnRedis;

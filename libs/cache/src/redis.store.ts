@@ -189,7 +189,8 @@ export class RedisStore implements CacheStore {
     this.closed = true;
     clearTimeout(this.checkTimer);
     try {
-      await this.client.quit();
+      // A frozen server never answers QUIT: a shutdown must not wait for it.
+      await this.withinTimeout('QUIT', this.client.quit());
     } catch {
       this.client.disconnect();
     }
