@@ -1,3 +1,7 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheConfig } from '../apps/gateway/src/config/gateway.config.js';
 import { CapturingLogger, REST_ACCOUNT, type RunningGateway } from './support/gateway.js';
@@ -231,6 +235,99 @@ describe('a Redis Cluster whose master dies under load', () => {
     expect(redisStates(logger).filter((state) => state === 'degraded (cluster node down')).toHaveLength(1);
 
     // The promoted replica serves the lost master's slots: entries are stored and hit again.
+    await gw.http().get(PATHS[0]).expect(200);
+    expect((await gw.http().get(PATHS[0]).expect(200)).headers['cache-status']).toContain('; hit;');
+  });
+});
+
+describe('a Redis master under Sentinel that freezes and is replaced', () => {
+  let dir: string;
+  let master: OwnRedis;
+  let replica: OwnRedis;
+  let sentinel: OwnRedis;
+
+  /** Polls a server's answer to one command until it passes the check; fails past withinMs. */
+  async function until(port: number, command: string[], check: (answer: unknown) => boolean, withinMs: number) {
+    const client = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 0 });
+    client.on('error', () => undefined);
+    const deadline = Date.now() + withinMs;
+    try {
+      while (Date.now() < deadline) {
+        if (check(await client.call(command[0], ...command.slice(1)).catch(() => undefined))) return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`${command.join(' ')} on ${port} never passed within ${withinMs} ms`);
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'redis-sentinel-'));
+    // A master otherwise waits 5 s for more replicas before it sends the first sync.
+    master = await OwnRedis.launch({ args: ['--repl-diskless-sync-delay', '0'] });
+    // In the test's directory: a replica keeps what it receives in dump.rdb.
+    replica = await OwnRedis.launch({ args: ['--replicaof', '127.0.0.1', String(master.port), '--dir', dir] });
+    await until(
+      replica.port,
+      ['INFO', 'replication'],
+      (info) => String(info).includes('master_link_status:up'),
+      10_000,
+    );
+    const config = join(dir, 'sentinel.conf');
+    await writeFile(
+      config,
+      [
+        `sentinel monitor main 127.0.0.1 ${master.port} 1`,
+        'sentinel down-after-milliseconds main 1000',
+        'sentinel failover-timeout main 5000',
+      ].join('\n'),
+    );
+    sentinel = await OwnRedis.launch({ configFile: config, args: ['--sentinel', '--dir', dir] });
+    // A replica is promoted only once the Sentinel has seen it.
+    await until(
+      sentinel.port,
+      ['SENTINEL', 'REPLICAS', 'main'],
+      (replicas) => (replicas as unknown[]).length === 1,
+      15_000,
+    );
+  }, 60_000);
+  afterAll(async () => {
+    master?.thaw();
+    await Promise.all([master, replica, sentinel].map((node) => node?.kill()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('holds no request past the command timeout plus the upstream call, and moves to the promoted replica', async () => {
+    const cache = redisCache(undefined, {
+      store: {
+        kind: 'redis',
+        connection: {
+          mode: 'sentinel',
+          sentinels: [{ host: '127.0.0.1', port: sentinel.port }],
+          name: 'main',
+          tls: false,
+        },
+        commandTimeoutMs: COMMAND_TIMEOUT_MS,
+      },
+    });
+    const gw = await testbed.gateway({ cache });
+    expect(await cacheHealth(gw)).toEqual({ status: 'up', store: 'redis', state: 'up' });
+    const bound = COMMAND_TIMEOUT_MS + (await upstreamMs(gw)) + SLACK_MS;
+
+    let replaced = false;
+    const load = timedLoad(gw, Infinity, () => replaced);
+    try {
+      await timedLoad(gw, 1);
+      master.freeze();
+      await cacheBecomes(gw, { state: 'degraded', reason: 'timeout' }, 1_000);
+      // The Sentinel finds it down after a second and promotes the replica; the master stays frozen.
+      await cacheBecomes(gw, { state: 'up' }, 15_000);
+    } finally {
+      replaced = true;
+    }
+    expect(Math.max(...(await load))).toBeLessThan(bound);
+
     await gw.http().get(PATHS[0]).expect(200);
     expect((await gw.http().get(PATHS[0]).expect(200)).headers['cache-status']).toContain('; hit;');
   });

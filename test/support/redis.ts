@@ -32,6 +32,8 @@ export interface OwnRedisOptions {
   password?: string;
   /** More redis-server arguments, such as a Cluster node's. */
   args?: string[];
+  /** A configuration file, which redis-server takes before any argument (a Sentinel needs one it may rewrite). */
+  configFile?: string;
 }
 
 /** A redis-server of the test's own, which it may freeze and kill. */
@@ -70,6 +72,7 @@ export class OwnRedis {
     const child = spawn(
       'redis-server',
       [
+        ...(this.options.configFile === undefined ? [] : [this.options.configFile]),
         ...['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
         ...(this.options.password === undefined ? [] : ['--requirepass', this.options.password]),
         ...(this.options.args ?? []),

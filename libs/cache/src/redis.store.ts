@@ -91,6 +91,10 @@ export class RedisStore implements CacheStore {
           ...common,
           sentinels: connection.sentinels,
           name: connection.name,
+          // A master that froze keeps its connection open: without the Sentinels' word that it
+          // was replaced, the store would wait for it to thaw rather than go to the new one.
+          failoverDetector: true,
+          sentinelCommandTimeout: options.commandTimeoutMs,
           ...(connection.password !== undefined && { password: connection.password }),
           ...(connection.tls && { tls: {} }),
         });
