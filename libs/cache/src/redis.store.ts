@@ -41,9 +41,8 @@ const CONNECTING: Fault = { state: 'degraded', reason: 'connecting', cause: 'not
 
 /**
  * Redis that never makes a request wait long. Every command has a deadline of its own, started
- * when it is issued, so nothing that holds it inside ioredis (a pipeline queued behind one a
- * frozen server never answers, a cluster waiting out a failover) keeps it past the command
- * timeout. There is no offline queue and no retry: a command fails at once while disconnected.
+ * when it is issued, so nothing that holds it inside ioredis (a Cluster retrying it through a
+ * failover, a connection to a frozen server) keeps it past the command timeout. There is no offline queue and no retry: a command fails at once while disconnected.
  * Once one command times out, or the connection or a cluster master is lost, the store is
  * degraded and the commands a request waits on fail at once until a check finds Redis answering
  * again, so a request waits for a Redis that stopped answering at most one timeout, however many
