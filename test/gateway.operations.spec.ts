@@ -155,7 +155,12 @@ describe('health', () => {
     const deadRedis = `redis://127.0.0.1:${await freePort()}`;
     const gw = await gateway({}, { cache: redisCache(deadRedis) });
     const ready = await gw.http().get('/health/ready').expect(200);
-    expect(ready.body.details.cache).toEqual({ status: 'up', store: 'redis', state: 'degraded' });
+    expect(ready.body.details.cache).toEqual({
+      status: 'up',
+      store: 'redis',
+      state: 'degraded',
+      reason: 'connection refused',
+    });
     await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
   });
 

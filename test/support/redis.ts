@@ -27,20 +27,32 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+export interface OwnRedisOptions {
+  /** Started with --requirepass; the probe authenticates with it. */
+  password?: string;
+  /** More redis-server arguments, such as a Cluster node's. */
+  args?: string[];
+  /** A configuration file, which redis-server takes before any argument (a Sentinel needs one it may rewrite). */
+  configFile?: string;
+}
+
 /** A redis-server of the test's own, which it may freeze and kill. */
 export class OwnRedis {
   private process?: ChildProcess;
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    private readonly options: OwnRedisOptions = {},
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
   /** On a free port; another process may take a port between freePort and the bind, so a few are tried. */
-  static async launch(): Promise<OwnRedis> {
+  static async launch(options: OwnRedisOptions = {}): Promise<OwnRedis> {
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const redis = new OwnRedis(await freePort());
+      const redis = new OwnRedis(await freePort(), options);
       try {
         await redis.start();
         return redis;
@@ -59,13 +71,23 @@ export class OwnRedis {
   async start(): Promise<void> {
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        ...(this.options.configFile === undefined ? [] : [this.options.configFile]),
+        ...['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        ...(this.options.password === undefined ? [] : ['--requirepass', this.options.password]),
+        ...(this.options.args ?? []),
+      ],
       {
         stdio: 'ignore',
       },
     );
     this.process = child;
-    const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const probe = new Redis(this.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      ...(this.options.password !== undefined && { password: this.options.password }),
+    });
     probe.on('error', () => undefined);
     try {
       for (let attempt = 0; attempt < 100 && child.exitCode === null; attempt += 1) {
@@ -83,6 +105,10 @@ export class OwnRedis {
     } finally {
       probe.disconnect();
     }
+  }
+
+  get running(): boolean {
+    return this.process?.exitCode === null && this.process.signalCode === null;
   }
 
   freeze(): void {

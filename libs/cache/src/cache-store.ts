@@ -1,3 +1,6 @@
+/** Whether a store answers; when it does not, a short reason (`timeout`, `auth`, `cluster node down`, ...) and its cause. */
+export type StoreHealth = { state: 'up' } | { state: 'degraded'; reason: string; cause: string };
+
 /**
  * Where cached histories live: Redis shared by every replica, or memory inside one. Operations
  * reject when the store cannot answer in time; callers treat that as a miss, never as a failure.
@@ -14,6 +17,7 @@ export interface CacheStore {
   countHits(key: string, windowMs: number, hits?: number): Promise<{ hits: number; resetInMs: number }>;
   /** Whether the store answers right now. */
   isUp(): boolean;
+  health(): StoreHealth;
   /** Waits for the store to answer, at most timeoutMs; resolves whether it does. */
   waitUntilUp(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CacheStore } from './cache-store.js';
+import type { CacheStore, StoreHealth } from './cache-store.js';
 
 interface Slot {
   value: Buffer;
@@ -72,6 +72,10 @@ export class MemoryStore implements CacheStore {
 
   isUp(): boolean {
     return true;
+  }
+
+  health(): StoreHealth {
+    return { state: 'up' };
   }
 
   async waitUntilUp(): Promise<boolean> {

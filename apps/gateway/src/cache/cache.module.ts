@@ -10,15 +10,12 @@ function createStore(config: GatewayConfig): CacheStore {
   const { store } = config.cache;
   if (store.kind === 'memory') return new MemoryStore(store.maxBytes);
   const logger = new Logger('Redis');
-  let lastLogged = 0;
   return new RedisStore({
     connection: store.connection,
     commandTimeoutMs: store.commandTimeoutMs,
-    onError: (error) => {
-      // A Redis outage emits an error per reconnection attempt; one line every 10 s says enough.
-      if (Date.now() - lastLogged < 10_000) return;
-      lastLogged = Date.now();
-      logger.warn(`Redis unavailable, serving without the shared cache: ${error.message}`);
+    onHealthChange: (health) => {
+      if (health.state === 'up') logger.log('Redis answers; serving with the shared cache');
+      else logger.warn(`Redis degraded (${health.reason}: ${health.cause}); serving without the shared cache`);
     },
   });
 }
@@ -35,8 +32,12 @@ export class CacheModule implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Give Redis a moment to connect so the first requests find it; start without it if it is down. */
   async onApplicationBootstrap(): Promise<void> {
-    if (!(await this.store.waitUntilUp(STARTUP_WAIT_MS))) {
-      new Logger('Redis').warn(`Redis did not answer within ${STARTUP_WAIT_MS} ms; starting without the shared cache`);
+    await this.store.waitUntilUp(STARTUP_WAIT_MS);
+    const health = this.store.health();
+    if (health.state === 'degraded') {
+      new Logger('Redis').warn(
+        `Redis not usable after ${STARTUP_WAIT_MS} ms (${health.reason}: ${health.cause}); starting without the shared cache`,
+      );
     }
   }
 

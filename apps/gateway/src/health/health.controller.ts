@@ -1,14 +1,16 @@
-import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
+import type { CacheStore } from '@app/cache';
 import { AccountsService } from '../accounts/accounts.service.js';
-import { FlowCacheService } from '../cache/flow-cache.service.js';
+import { CACHE_STORE } from '../cache/cache.tokens.js';
 import { LifecycleService } from './lifecycle.service.js';
 
 /**
  * Probes for Kubernetes, open to them without credentials. Readiness fails only while draining:
- * a Redis outage or an open circuit is reported, since the gateway still answers without them.
+ * a Redis outage (with its reason, never its cause, which names hosts) or an open circuit is
+ * reported, since the gateway still answers without them.
  */
 @ApiExcludeController()
 @Controller('health')
@@ -17,7 +19,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
     private readonly lifecycle: LifecycleService,
-    private readonly cache: FlowCacheService,
+    @Inject(CACHE_STORE) private readonly store: CacheStore,
     private readonly accounts: AccountsService,
   ) {}
 
@@ -34,11 +36,14 @@ export class HealthController {
           const check = this.indicator.check('lifecycle');
           return this.lifecycle.shuttingDown ? check.down({ state: 'shutting-down' }) : check.up({ state: 'serving' });
         },
-        () =>
-          this.indicator.check('cache').up({
-            store: this.cache.storeKind,
-            state: this.cache.isStoreUp() ? 'up' : 'degraded',
-          }),
+        () => {
+          const health = this.store.health();
+          return this.indicator.check('cache').up({
+            store: this.store.kind,
+            state: health.state,
+            ...(health.state === 'degraded' && { reason: health.reason }),
+          });
+        },
         () => this.indicator.check('upstream').up({ circuits: this.accounts.circuitStates() }),
       ]),
     );
