@@ -37,10 +37,13 @@ const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
   [CircuitState.Isolated]: 'isolated',
 };
 
-/** Upstream cannot be asked right now: its circuit is open or its bulkhead is full. */
+/**
+ * Upstream cannot be asked right now: its circuit is open, its bulkhead is full, or the caller's
+ * client holds its whole share of the bulkhead.
+ */
 export class UpstreamUnavailableError extends Error {
   constructor(
-    readonly reason: 'circuit_open' | 'bulkhead_full',
+    readonly reason: 'circuit_open' | 'bulkhead_full' | 'client_share_full',
     readonly retryAfterSeconds: number,
   ) {
     super(reason);
@@ -100,14 +103,28 @@ export class ResilientTransport {
    */
   private readonly callSignal = new AbortController().signal;
   private openedAt = 0;
+  /**
+   * Most of the bulkhead, calls in flight and queued, that one client may hold: an equal part for
+   * each client allowed on the account. Any client can ask for histories nobody else asked for,
+   * each a miss and so a call (no-cache or not); without a share, one busy or hostile client would
+   * fill the bulkhead and every other client's misses on the account would be refused. A fixed
+   * part rather than whatever others leave free: a client's share is there whenever it comes.
+   */
+  private readonly clientShare: number;
+  /** Places each client holds in the bulkhead; a client is removed when it holds none. */
+  private readonly held = new Map<string, number>();
 
   constructor(
     private readonly inner: FlowTransport,
     private readonly account: GatewayAccount,
     private readonly metrics: MetricsService,
+    clientsAllowed: number,
   ) {
     this.kind = inner.kind;
     const r = account.resilience;
+    // A lone client is bounded by the bulkhead itself, whose refusal then says so.
+    this.clientShare =
+      clientsAllowed > 1 ? Math.ceil((r.bulkheadMaxConcurrent + r.bulkheadMaxQueue) / clientsAllowed) : Infinity;
     setMaxListeners(r.bulkheadMaxConcurrent + r.bulkheadMaxQueue, this.callSignal);
     const labels = { account: account.accountId, transport: inner.kind };
     this.breaker = circuitBreaker(handleWhen(unhealthy), {
@@ -144,7 +161,21 @@ export class ResilientTransport {
     return STATE_NAMES[this.breaker.state];
   }
 
-  async call<T>(lookup: FlowLookup, read: (answer: UpstreamAnswer) => Promise<T>): Promise<T> {
+  /** A call on behalf of clientId, within that client's share of the bulkhead. */
+  async call<T>(lookup: FlowLookup, read: (answer: UpstreamAnswer) => Promise<T>, clientId: string): Promise<T> {
+    const held = this.held.get(clientId) ?? 0;
+    if (held >= this.clientShare) throw this.refused(new UpstreamUnavailableError('client_share_full', 1));
+    this.held.set(clientId, held + 1);
+    try {
+      return await this.callShared(lookup, read);
+    } finally {
+      const left = (this.held.get(clientId) ?? 1) - 1;
+      if (left > 0) this.held.set(clientId, left);
+      else this.held.delete(clientId);
+    }
+  }
+
+  private async callShared<T>(lookup: FlowLookup, read: (answer: UpstreamAnswer) => Promise<T>): Promise<T> {
     let settled: T | Answered;
     try {
       // The signal is the deadline's: when it passes, the attempt in flight is cancelled, so that

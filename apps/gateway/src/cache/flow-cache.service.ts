@@ -92,6 +92,8 @@ const seconds = (ms: number) => (ms >= 0 ? Math.ceil(ms / 1000) : -Math.ceil(-ms
 export class FlowCacheService {
   private readonly logger = new Logger('FlowCache');
   private readonly inflight = new Map<string, Promise<FlowEntry>>();
+  /** The load each key's no-cache requests share: one that began after the first of them arrived (see refill). */
+  private readonly forced = new Map<string, Promise<FlowEntry>>();
   /** Entries already answered but not yet in the store: this replica reads them as if they were. */
   private readonly unwritten = new Map<string, FlowEntry>();
   /** Each write with the lock release that follows it. */
@@ -126,7 +128,7 @@ export class FlowCacheService {
   async serve(key: string, account: GatewayAccount, noCache: boolean, load: () => Promise<Loaded>): Promise<Served> {
     if (noCache) {
       this.metrics.cacheRequests.inc({ result: 'bypass' });
-      return this.served(await this.loadAndStore(key, account, load), 'fwd=request');
+      return this.served(await this.refill(key, account, load), 'fwd=request');
     }
     const { entry, available } = await this.read(key);
     const now = Date.now();
@@ -180,17 +182,45 @@ export class FlowCacheService {
     while (this.writes.size > 0) await Promise.all(this.writes);
   }
 
+  /** A miss: joins the key's load in flight in this replica, a forced one included, or starts one. */
   private fill(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<FlowEntry> {
-    let pending = this.inflight.get(key);
+    let pending = this.inflight.get(key) ?? this.forced.get(key);
     if (!pending) {
-      pending = this.fillOnce(key, account, load).finally(() => this.inflight.delete(key));
+      pending = this.fillOnce(key, account, load, 0).finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
     return pending;
   }
 
-  /** One replica loads; the others wait for its entry, at most for the lock's lifetime. */
-  private async fillOnce(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<FlowEntry> {
+  /**
+   * A no-cache request (RFC 9111, 5.2.1.4: no stored response without asking the origin) is
+   * answered by an upstream call, but not necessarily its own: it joins the key's no-cache load in
+   * flight in this replica, or starts one that the next ones join, and that load, like a miss,
+   * takes the replicas' lock or waits for the holder's entry, accepting only one stored after it
+   * began. A load that began before the request arrived is acceptable: its answer comes from
+   * Interact while the request waits, at most one call older than a call of its own would be, and
+   * that is what RFC 9111 (section 4) lets a cache do when it collapses requests. Without it, any
+   * caller could send one upstream call per request.
+   */
+  private refill(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<FlowEntry> {
+    let pending = this.forced.get(key);
+    if (!pending) {
+      pending = this.fillOnce(key, account, load, Date.now()).finally(() => this.forced.delete(key));
+      this.forced.set(key, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * One replica loads; the others wait for its entry, at most for the lock's lifetime, taking one
+   * stored at or after storedSince (in milliseconds since the epoch; 0 takes any fresh entry).
+   */
+  private async fillOnce(
+    key: string,
+    account: GatewayAccount,
+    load: () => Promise<Loaded>,
+    storedSince: number,
+  ): Promise<FlowEntry> {
     // Long enough for the holder's upstream call, retries included, and its write. Time queued in
     // the bulkhead is not covered: a lock that runs out then costs one more call, never a wrong answer.
     const lockTtlMs = account.resilience.retryDeadlineMs + 2_000;
@@ -212,7 +242,7 @@ export class FlowCacheService {
           throw error;
         }
       }
-      const entry = await this.awaitOtherReplica(key, lockTtlMs);
+      const entry = await this.awaitOtherReplica(key, lockTtlMs, storedSince);
       if (entry) return entry;
     }
   }
@@ -229,12 +259,12 @@ export class FlowCacheService {
   }
 
   /** The entry another replica stored, null to try for the lock again; throws the holder's failure. */
-  private async awaitOtherReplica(key: string, lockTtlMs: number): Promise<FlowEntry | null> {
+  private async awaitOtherReplica(key: string, lockTtlMs: number, storedSince: number): Promise<FlowEntry | null> {
     const deadline = Date.now() + lockTtlMs;
     while (Date.now() < deadline) {
       await sleep(POLL_MS);
       const { entry, available } = await this.read(key);
-      if (entry && Date.now() < entry.freshUntil) return entry;
+      if (entry && Date.now() < entry.freshUntil && entry.storedAt >= storedSince) return entry;
       if (!available) return null;
       let failure: SharedFailure | undefined;
       try {
@@ -295,7 +325,7 @@ export class FlowCacheService {
   }
 
   private refreshInBackground(key: string, account: GatewayAccount, load: () => Promise<Loaded>): void {
-    if (this.refreshing.has(key) || this.inflight.has(key)) return;
+    if (this.refreshing.has(key) || this.inflight.has(key) || this.forced.has(key)) return;
     this.refreshing.add(key);
     this.fill(key, account, load)
       .catch((error: unknown) => this.logger.warn(`background refresh of ${key} failed: ${(error as Error).message}`))
