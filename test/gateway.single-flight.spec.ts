@@ -93,3 +93,34 @@ describe('one upstream call per key, whatever the caller asks', () => {
     expect(metrics.text).toContain(`interact_refusals_total{account="${REST_ACCOUNT}",reason="client_share_full"} 8`);
   });
 });
+
+describe('bounded waits', () => {
+  it("counts time queued in the account's bulkhead against the deadline", async () => {
+    const gw = await testbed.gateway(
+      {},
+      {
+        timeoutMs: 1_000,
+        resilience: defaultResilience({ retryDeadlineMs: 1_500, bulkheadMaxConcurrent: 1, bulkheadMaxQueue: 10 }),
+      },
+    );
+    // Slow but healthy: each call answers within the account's timeout, one at a time.
+    await testbed.simulator.setFaults({ rest: { latencyMs: 900 } });
+    const started = performance.now();
+    const responses = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        gw
+          .http()
+          .get(flowPath(REST_ACCOUNT, `unknown-${i}`))
+          .then((response) => ({ response, ms: performance.now() - started })),
+      ),
+    );
+    const statuses = responses.map(({ response }) => response.status).sort();
+    // The first is answered; the others reach their deadline queued or cut off in flight, all at
+    // 1.5 s, where queueing alone would have answered them one by one up to 3.6 s.
+    expect(statuses).toEqual([404, 504, 504, 504]);
+    for (const { response, ms } of responses) {
+      expect(ms).toBeLessThan(2_300);
+      if (response.status === 504) expect(response.body.type).toBe('/problems/upstream-timeout');
+    }
+  });
+});
