@@ -1,7 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { MemoryStore, RedisStore, type CacheStore } from '@app/cache';
 import { DEMO_IDS } from './support/simulator.js';
 import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY, apiClient, defaultResilience } from './support/gateway.js';
-import { redisCache } from './support/redis.js';
+import { GatewayProcess } from './support/gateway-process.js';
+import { SHARED_REDIS_URL, redisCache, uniquePrefix } from './support/redis.js';
 import { useTestbed } from './support/testbed.js';
 
 const testbed = useTestbed();
@@ -121,6 +124,78 @@ describe('bounded waits', () => {
     for (const { response, ms } of responses) {
       expect(ms).toBeLessThan(2_300);
       if (response.status === 504) expect(response.body.type).toBe('/problems/upstream-timeout');
+    }
+  });
+});
+
+describe("the replicas' lock, a lease its holder renews", () => {
+  it.each([
+    [
+      'redis',
+      () => new RedisStore({ connection: { mode: 'standalone', url: SHARED_REDIS_URL }, commandTimeoutMs: 250 }),
+    ],
+    ['memory', () => new MemoryStore(1024)],
+  ] as Array<[string, () => CacheStore]>)('is renewed on the %s store by its holder alone', async (_name, create) => {
+    const store = create();
+    const key = uniquePrefix();
+    try {
+      expect(await store.waitUntilUp(3_000)).toBe(true);
+      const token = (await store.tryLock(key, 300))!;
+      expect(token).toBeTruthy();
+      expect(await store.renewLock(key, 'someone else', 60_000)).toBe(false);
+      expect(await store.renewLock(key, token, 1_000)).toBe(true);
+      await sleep(500);
+      // Past the first 300 ms, held by the renewal; then gone once it lapses.
+      expect(await store.isLocked(key)).toBe(true);
+      await sleep(700);
+      expect(await store.isLocked(key)).toBe(false);
+      expect(await store.renewLock(key, token, 1_000)).toBe(false);
+      expect(await store.isLocked(key)).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stays with a holder whose call outlasts the lease, so that the others wait for its answer', async () => {
+    const shared = redisCache();
+    const accounts = { timeoutMs: 8_000 };
+    const a = await testbed.gateway({ cache: shared }, accounts);
+    const b = await testbed.gateway({ cache: shared }, accounts);
+    // Longer than the 3 s lease: only its renewals keep b from calling too.
+    await testbed.simulator.setFaults({ rest: { latencyMs: 4_500 } });
+    const path = flowPath(REST_ACCOUNT, DEMO_IDS.claim);
+    const [first, second] = await Promise.all([a.http().get(path), sleep(300).then(() => b.http().get(path))]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(second.headers.etag).toBe(first.headers.etag);
+    expect((await testbed.simulator.stats()).rest.requests).toBe(1);
+  });
+
+  it('passes to a waiting replica within seconds of its holder being killed mid-call', async () => {
+    const env = { REDIS_URL: SHARED_REDIS_URL, CACHE_KEY_PREFIX: uniquePrefix(), LOG_LEVEL: 'warn' };
+    const holder = new GatewayProcess();
+    const waiter = new GatewayProcess();
+    try {
+      await Promise.all([holder.start(testbed.simulator, env), waiter.start(testbed.simulator, env)]);
+      await testbed.simulator.setFaults({ rest: { latencyMs: 20_000 } });
+      const path = flowPath(REST_ACCOUNT, DEMO_IDS.claim);
+      const headers = { authorization: `Bearer ${TEST_API_KEY}` };
+      void fetch(`${holder.url}${path}`, { headers }).catch(() => undefined);
+      while ((await testbed.simulator.stats()).rest.requests < 1) await sleep(20);
+      const waiting = fetch(`${waiter.url}${path}`, { headers });
+      // The waiter finds the lock held, and waits on it.
+      await sleep(500);
+      expect((await testbed.simulator.stats()).rest.requests).toBe(1);
+      await holder.stop();
+      const killedAt = performance.now();
+      await testbed.simulator.setFaults({ rest: { latencyMs: 0 } });
+      const answer = await waiting;
+      const tookOverInMs = performance.now() - killedAt;
+      expect(answer.status).toBe(200);
+      // The lease (3 s) and a poll, not the old lock's TTL of the deadline plus 2 s (22 s here).
+      expect(tookOverInMs).toBeLessThan(4_500);
+      expect((await testbed.simulator.stats()).rest.requests).toBe(2);
+    } finally {
+      await Promise.all([holder.stop(), waiter.stop()]);
     }
   });
 });

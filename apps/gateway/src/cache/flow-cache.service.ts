@@ -15,6 +15,13 @@ const CACHE_NAME = 'interact-flow-gateway';
 const POLL_MS = 20;
 /** Long enough for every waiting replica's next poll to see it; short enough to concern only them. */
 const SHARED_FAILURE_TTL_MS = 1_000;
+/**
+ * The replicas' lock is a lease its holder renews while its load runs: short, so that a replica
+ * that dies holding it delays the others this long, not a whole call.
+ */
+const LOCK_LEASE_MS = 3_000;
+/** Three renewals per lease: one lost to a slow store still leaves the lease held. */
+const LEASE_RENEW_MS = LOCK_LEASE_MS / 3;
 
 /** A lock holder's failed load, as the replicas waiting for it read it (see shareFailure). */
 interface SharedFailure {
@@ -221,19 +228,23 @@ export class FlowCacheService {
     load: () => Promise<Loaded>,
     storedSince: number,
   ): Promise<FlowEntry> {
-    // Long enough for the holder's upstream call, retries included, and its write. Time queued in
-    // the bulkhead is not covered: a lock that runs out then costs one more call, never a wrong answer.
-    const lockTtlMs = account.resilience.retryDeadlineMs + 2_000;
+    // The longest a load holds the lock: the upstream call, its retries and time queued for it
+    // (within the deadline), and the write. Its lease is not renewed past it, nor waited for.
+    const holdMs = account.resilience.retryDeadlineMs + 2_000;
     for (;;) {
       let token: string | null;
       try {
-        token = await this.store.tryLock(key, lockTtlMs);
+        token = await this.store.tryLock(key, LOCK_LEASE_MS);
       } catch {
         // No store, no lock: this replica loads on its own.
         return this.loadAndStore(key, account, load);
       }
       if (token !== null) {
-        const unlock = () => this.store.unlock(key, token).then(ignore, ignore);
+        const stopRenewing = this.renewLease(key, token, holdMs);
+        const unlock = () => {
+          stopRenewing();
+          return this.store.unlock(key, token).then(ignore, ignore);
+        };
         try {
           // The other replicas poll for the entry while the lock is held: it goes once the entry is written.
           return await this.loadAndStore(key, account, load, unlock);
@@ -242,9 +253,28 @@ export class FlowCacheService {
           throw error;
         }
       }
-      const entry = await this.awaitOtherReplica(key, lockTtlMs, storedSince);
+      const entry = await this.awaitOtherReplica(key, holdMs, storedSince);
       if (entry) return entry;
     }
+  }
+
+  /**
+   * Renews the lease of a load's lock, by its token alone, until the returned function is called
+   * (its entry written or its failure shared) or for holdMs at most. A renewal the store fails is
+   * tried again at the next; one refused means the lease lapsed and another replica may load too.
+   */
+  private renewLease(key: string, token: string, holdMs: number): () => void {
+    const until = Date.now() + holdMs;
+    const timer = setInterval(() => {
+      if (Date.now() >= until) return clearInterval(timer);
+      this.store.renewLock(key, token, LOCK_LEASE_MS).then((held) => {
+        if (held) return;
+        clearInterval(timer);
+        this.logger.warn(`the lock of ${key} lapsed before its load ended`);
+      }, ignore);
+    }, LEASE_RENEW_MS);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /**
@@ -259,8 +289,8 @@ export class FlowCacheService {
   }
 
   /** The entry another replica stored, null to try for the lock again; throws the holder's failure. */
-  private async awaitOtherReplica(key: string, lockTtlMs: number, storedSince: number): Promise<FlowEntry | null> {
-    const deadline = Date.now() + lockTtlMs;
+  private async awaitOtherReplica(key: string, holdMs: number, storedSince: number): Promise<FlowEntry | null> {
+    const deadline = Date.now() + holdMs;
     while (Date.now() < deadline) {
       await sleep(POLL_MS);
       const { entry, available } = await this.read(key);
@@ -275,7 +305,7 @@ export class FlowCacheService {
       } catch {
         return null;
       }
-      // No failure: the holder's lock ran out (it died, or took longer than the lock), so try again.
+      // No failure: the holder's lease lapsed (it died, or held it longer than holdMs), so try again.
       if (!failure) return null;
       throw new ProblemException(failure.slug, failure.detail, {}, { ...failure.headers });
     }
