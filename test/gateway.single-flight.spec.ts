@@ -4,12 +4,14 @@ import { MemoryStore, RedisStore, type CacheStore } from '@app/cache';
 import { DEMO_IDS } from './support/simulator.js';
 import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY, apiClient, defaultResilience } from './support/gateway.js';
 import { GatewayProcess } from './support/gateway-process.js';
-import { SHARED_REDIS_URL, redisCache, uniquePrefix } from './support/redis.js';
+import { OwnRedis, SHARED_REDIS_URL, redisCache, uniquePrefix } from './support/redis.js';
 import { useTestbed } from './support/testbed.js';
+import { FlowCacheService } from '../apps/gateway/src/cache/flow-cache.service.js';
 
 const testbed = useTestbed();
 
 const flowPath = (account: string, id: string) => `/v1/accounts/${account}/interactions/${id}/flow`;
+const upstreamCalls = async () => (await testbed.simulator.stats()).total;
 const OTHER_KEY = 'other-client-key';
 const twoClients = [
   apiClient('test', TEST_API_KEY, [REST_ACCOUNT, SOAP_ACCOUNT]),
@@ -196,6 +198,51 @@ describe("the replicas' lock, a lease its holder renews", () => {
       expect((await testbed.simulator.stats()).rest.requests).toBe(2);
     } finally {
       await Promise.all([holder.stop(), waiter.stop()]);
+    }
+  });
+});
+
+describe('the local tier in front of Redis', () => {
+  it('serves hits with the ETag from Redis, and one upstream call per key and lifetime while Redis is dead', async () => {
+    const redis = await OwnRedis.launch();
+    try {
+      const shared = redisCache(redis.url);
+      const withTier = { ...shared, local: { ttlMs: 3_000, maxBytes: 1024 * 1024 } };
+      const writer = await testbed.gateway({ cache: shared });
+      const gw = await testbed.gateway({ cache: withTier });
+      const path = flowPath(REST_ACCOUNT, DEMO_IDS.claim);
+      const stored = await writer.http().get(path).expect(200);
+      await writer.app.get(FlowCacheService).settled();
+      const fromRedis = await gw.http().get(path).expect(200);
+      expect(fromRedis.headers['cache-status']).toContain('; hit;');
+      expect(fromRedis.headers.etag).toBe(stored.headers.etag);
+      // A no-cache request goes upstream whatever the tier holds.
+      await gw.http().get(path).set('Cache-Control', 'no-cache').expect(200);
+      expect(await upstreamCalls()).toBe(2);
+
+      await redis.kill();
+      for (let i = 0; i < 10; i += 1) {
+        const hit = await gw.http().get(path).expect(200);
+        expect(hit.headers['cache-status']).toContain('; hit;');
+        expect(hit.headers.etag).toBe(stored.headers.etag);
+        expect(hit.text).toBe(stored.text);
+      }
+      // Never cached before Redis died: one call, then hits on the fast path; and a not-found,
+      // which the controller answers, alike.
+      const other = flowPath(REST_ACCOUNT, DEMO_IDS.callback);
+      const missing = flowPath(REST_ACCOUNT, DEMO_IDS.notFound);
+      for (let i = 0; i < 5; i += 1) {
+        await gw.http().get(other).expect(200);
+        const notFound = await gw.http().get(missing).expect(404);
+        if (i > 0) expect(notFound.headers['cache-status']).toContain('; hit;');
+      }
+      expect(await upstreamCalls()).toBe(4);
+      // Short-lived: past its lifetime, the entry is fetched again.
+      await sleep(3_100);
+      await gw.http().get(other).expect(200);
+      expect(await upstreamCalls()).toBe(5);
+    } finally {
+      await redis.kill();
     }
   });
 });

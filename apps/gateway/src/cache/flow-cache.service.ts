@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { decodeEntry, encodeEntry, type CacheStore } from '@app/cache';
+import { MemoryStore, decodeEntry, encodeEntry, type CacheStore } from '@app/cache';
 import type { FlowLookup } from '@app/interact-client';
 import { GATEWAY_CONFIG, type CacheConfig, type GatewayAccount, type GatewayConfig } from '../config/gateway.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -85,6 +85,13 @@ const staleMayAnswer = (error: unknown): error is ProblemException =>
 
 const ignore = () => undefined;
 
+async function decoded(raw: Buffer): Promise<FlowEntry | null> {
+  const entry = await decodeEntry<FlowEntry>(raw);
+  // The metadata was just parsed for this read alone: it takes the body rather than being copied.
+  if (entry) entry.meta.body = entry.body;
+  return entry?.meta ?? null;
+}
+
 /** The next turn of the event loop: the reply of the current one has been written by then. */
 const afterAnswer = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -107,6 +114,15 @@ export class FlowCacheService {
   private readonly writes = new Set<Promise<void>>();
   private readonly refreshing = new Set<string>();
   private readonly cache: CacheConfig;
+  /**
+   * Entries this replica read from Redis or wrote there, kept for cache.local.ttlMs: hits without
+   * a round trip, answered as well when Redis is slow or down, and while it is down one upstream
+   * call per key per lifetime instead of one per request. Short-lived, because another replica's
+   * no-cache refresh reaches this one only through Redis; the replicas' shared path (a no-cache
+   * load, a wait on another replica's lock) never reads it. The entries are Redis' own bytes, ETag
+   * included. None with the memory store, which is such a tier already.
+   */
+  private readonly local: MemoryStore | undefined;
 
   constructor(
     @Inject(CACHE_STORE) private readonly store: CacheStore,
@@ -114,6 +130,8 @@ export class FlowCacheService {
     private readonly metrics: MetricsService,
   ) {
     this.cache = config.cache;
+    const { local } = config.cache;
+    this.local = store.kind === 'redis' && local.ttlMs > 0 ? new MemoryStore(local.maxBytes) : undefined;
   }
 
   get storeKind(): CacheStore['kind'] {
@@ -293,7 +311,7 @@ export class FlowCacheService {
     const deadline = Date.now() + holdMs;
     while (Date.now() < deadline) {
       await sleep(POLL_MS);
-      const { entry, available } = await this.read(key);
+      const { entry, available } = await this.read(key, 'shared');
       if (entry && Date.now() < entry.freshUntil && entry.storedAt >= storedSince) return entry;
       if (!available) return null;
       let failure: SharedFailure | undefined;
@@ -362,27 +380,47 @@ export class FlowCacheService {
       .finally(() => this.refreshing.delete(key));
   }
 
-  private async read(key: string): Promise<{ entry: FlowEntry | null; available: boolean }> {
+  /**
+   * The entry of a key: from the local tier while it holds it fresh, else from the store (kept in
+   * the local tier), else, the store failing, the local tier's whatever its age. 'shared' reads the
+   * store alone, for what another replica wrote.
+   */
+  private async read(
+    key: string,
+    tier: 'local' | 'shared' = 'local',
+  ): Promise<{ entry: FlowEntry | null; available: boolean }> {
     const unwritten = this.unwritten.get(key);
     if (unwritten) return { entry: unwritten, available: true };
+    const localRaw = tier === 'local' ? await this.local?.get(key) : undefined;
+    const near = localRaw ? await decoded(localRaw) : null;
+    if (near && Date.now() < near.freshUntil) return { entry: near, available: true };
     let raw: Buffer | null;
     try {
       raw = await this.store.get(key);
     } catch {
-      return { entry: null, available: false };
+      return { entry: near, available: false };
     }
     if (!raw) return { entry: null, available: true };
-    const decoded = await decodeEntry<FlowEntry>(raw);
-    // The metadata was just parsed for this read alone: it takes the body rather than being copied.
-    if (decoded) decoded.meta.body = decoded.body;
-    return { entry: decoded?.meta ?? null, available: true };
+    const entry = await decoded(raw);
+    if (entry) this.keepLocal(key, raw, entry);
+    return { entry, available: true };
   }
 
-  /** Never fails: an entry that is not stored is a miss the next time, and the store's outage is reported by the store. */
+  private keepLocal(key: string, value: Buffer, entry: FlowEntry): void {
+    void this.local?.set(key, value, Math.min(this.cache.local.ttlMs, entry.staleUntil - Date.now()));
+  }
+
+  /**
+   * Never fails: an entry that is not stored is a miss the next time, and the store's outage is
+   * reported by the store. The local tier keeps it whether or not the store does.
+   */
   private write(key: string, entry: FlowEntry): Promise<void> {
     const { body, ...meta } = entry;
     return encodeEntry(meta, body, this.cache.compressAboveBytes)
-      .then((value) => this.store.set(key, value, entry.staleUntil - Date.now()))
+      .then((value) => {
+        this.keepLocal(key, value, entry);
+        return this.store.set(key, value, entry.staleUntil - Date.now());
+      })
       .catch(() => undefined);
   }
 }
