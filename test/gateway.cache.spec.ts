@@ -384,7 +384,7 @@ describe('a Redis that freezes, dies and comes back', () => {
     const id = DEMO_IDS.callback;
     redis.freeze();
     try {
-      // A forced refresh reads nothing and takes no lock: the write is its only use of the store.
+      // A forced refresh reads nothing; its lock times out, and it goes upstream on its own.
       const response = await gw.http().get(flowPath(REST_ACCOUNT, id)).set('cache-control', 'no-cache');
       expect(response.status).toBe(200);
       expect(response.headers['cache-status']).toBe('interact-flow-gateway; fwd=request; ttl=300');

@@ -322,6 +322,7 @@ describe('gateway configuration', () => {
           '0x10',
           /^CACHE_NEGATIVE_TTL_SECONDS must be a number of at least 0, got "0x10"/,
         ],
+        ['CACHE_LOCAL_TTL_SECONDS', '-1', /^CACHE_LOCAL_TTL_SECONDS must be a number of at least 0, got "-1"/],
         [
           'CACHE_MEMORY_MAX_BYTES',
           '65536.5',
@@ -386,6 +387,20 @@ describe('gateway configuration', () => {
       renderThreads: load({ accounts: [restAccount] }).renderThreads,
     });
     expect(config.cache).toMatchObject({ keyPrefix: 'ifg', store: { kind: 'memory' } });
+  });
+
+  it('keeps entries of the tier in front of Redis 2 s by default, within the memory bound', () => {
+    const withRedis = { REDIS_URL: 'redis://cache:6379' };
+    expect(load({ accounts: [restAccount] }, withRedis).cache.local).toEqual({
+      ttlMs: 2_000,
+      maxBytes: 64 * 1024 * 1024,
+    });
+    expect(
+      load(
+        { accounts: [restAccount] },
+        { ...withRedis, CACHE_LOCAL_TTL_SECONDS: '0.5', CACHE_MEMORY_MAX_BYTES: '2048' },
+      ).cache.local,
+    ).toEqual({ ttlMs: 500, maxBytes: 2048 });
   });
 
   it('connects to Sentinel or Cluster over TLS with a password', () => {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { GatewayAccount, GatewayConfig } from '../apps/gateway/src/config/gateway.config.js';
 import { LifecycleService } from '../apps/gateway/src/health/lifecycle.service.js';
-import { DEMO_IDS } from './support/simulator.js';
+import { BIG_ATTRIBUTES, DEMO_IDS } from './support/simulator.js';
 import { REST_ACCOUNT, SOAP_ACCOUNT, defaultResilience, type RunningGateway } from './support/gateway.js';
 import { freePort, redisCache } from './support/redis.js';
 import { useTestbed } from './support/testbed.js';
@@ -91,9 +91,12 @@ describe('bulkhead', () => {
   it('rejects calls beyond its concurrency and queue with 503 and Retry-After', async () => {
     const gw = await gateway({ resilience: defaultResilience({ bulkheadMaxConcurrent: 1, bulkheadMaxQueue: 1 }) });
     await testbed.simulator.setFaults({ rest: { latencyMs: 400 } });
-    const responses = await Promise.all(Array.from({ length: 5 }, () => fresh(gw, REST_ACCOUNT, DEMO_IDS.claim)));
+    // Five histories: requests for one would share one call.
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => gw.http().get(flowPath(REST_ACCOUNT, `unknown-${i}`))),
+    );
     const statuses = responses.map((response) => response.status).sort();
-    expect(statuses).toEqual([200, 200, 503, 503, 503]);
+    expect(statuses).toEqual([404, 404, 503, 503, 503]);
     const rejected = responses.find((response) => response.status === 503)!;
     expect(rejected.body.type).toBe('/problems/upstream-unavailable');
     expect(rejected.headers['retry-after']).toBe('1');
@@ -108,7 +111,12 @@ describe('render pool', () => {
     // A breaker this sensitive would open on the first refusal counted as a failure of upstream's.
     const gw = await gateway({ resilience: defaultResilience({ breakerFailureRatio: 0.01, breakerMinimumRps: 0.1 }) });
     const burst = 16;
-    const responses = await Promise.all(Array.from({ length: burst }, () => fresh(gw, REST_ACCOUNT, DEMO_IDS.big)));
+    // The one large history under as many keys: requests for one key would share one call.
+    const responses = await Promise.all(
+      BIG_ATTRIBUTES.slice(0, burst).map((attribute) =>
+        gw.http().get(`/v1/accounts/${REST_ACCOUNT}/caller-attributes/${attribute}/flow`),
+      ),
+    );
     const refused = responses.filter((response) => response.status === 503);
     // One history on the one render thread, four waiting: most of the burst is refused.
     expect(refused.length).toBeGreaterThan(0);

@@ -66,6 +66,8 @@ export function memoryCache(overrides: Partial<CacheConfig> = {}): CacheConfig {
     staleIfErrorMs: 3_600_000,
     negativeTtlMs: 30_000,
     compressAboveBytes: 16 * 1024,
+    // Off, so that the tests of Redis see Redis: those of the tier in front of it turn it on.
+    local: { ttlMs: 0, maxBytes: 64 * 1024 * 1024 },
     ...overrides,
   };
 }

@@ -9,7 +9,7 @@ import {
 import type { FaultsUpdate, SimulatorStats } from '../../apps/interact-simulator/src/faults/fault-injection.service.js';
 
 export { DEMO_ACCOUNTS };
-export { DEMO_IDS } from '../../apps/interact-simulator/src/histories/demo-histories.js';
+export { BIG_ATTRIBUTES, DEMO_IDS } from '../../apps/interact-simulator/src/histories/demo-histories.js';
 
 export interface RunningSimulator {
   app: NestFastifyApplication;

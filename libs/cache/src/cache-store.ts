@@ -12,6 +12,8 @@ export interface CacheStore {
   /** Takes the fill lock of a key for ttlMs; resolves with its token, or null when another holds it. */
   tryLock(key: string, ttlMs: number): Promise<string | null>;
   unlock(key: string, token: string): Promise<void>;
+  /** Extends the fill lock of a key to ttlMs from now if token still holds it; resolves whether it did. */
+  renewLock(key: string, token: string, ttlMs: number): Promise<boolean>;
   isLocked(key: string): Promise<boolean>;
   /** Adds hits (1 by default) to the fixed window of key; resolves with the hits so far and the window's remaining life. */
   countHits(key: string, windowMs: number, hits?: number): Promise<{ hits: number; resetInMs: number }>;

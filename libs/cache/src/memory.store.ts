@@ -51,6 +51,13 @@ export class MemoryStore implements CacheStore {
     if (this.locks.get(key)?.token === token) this.locks.delete(key);
   }
 
+  async renewLock(key: string, token: string, ttlMs: number): Promise<boolean> {
+    const lock = (await this.isLocked(key)) ? this.locks.get(key) : undefined;
+    if (lock?.token !== token) return false;
+    lock.expiresAt = this.now() + ttlMs;
+    return true;
+  }
+
   async isLocked(key: string): Promise<boolean> {
     const lock = this.locks.get(key);
     if (lock && lock.expiresAt <= this.now()) this.locks.delete(key);

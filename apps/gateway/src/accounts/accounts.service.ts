@@ -17,7 +17,11 @@ export class AccountsService implements OnApplicationShutdown {
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, metrics: MetricsService) {
     for (const account of config.accounts) {
       const wire = account.transport === 'rest' ? new RestFlowTransport(account) : new SoapFlowTransport(account);
-      this.accounts.set(account.accountId, { account, transport: new ResilientTransport(wire, account, metrics) });
+      const clientsAllowed = config.clients.filter((client) => client.accounts.includes(account.accountId)).length;
+      this.accounts.set(account.accountId, {
+        account,
+        transport: new ResilientTransport(wire, account, metrics, clientsAllowed),
+      });
     }
   }
 

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
@@ -14,6 +13,7 @@ import {
   retry,
   timeout,
   wrap,
+  type BulkheadPolicy,
   type CircuitBreakerPolicy,
   type IPolicy,
 } from 'cockatiel';
@@ -37,10 +37,13 @@ const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
   [CircuitState.Isolated]: 'isolated',
 };
 
-/** Upstream cannot be asked right now: its circuit is open or its bulkhead is full. */
+/**
+ * Upstream cannot be asked right now: its circuit is open, its bulkhead is full, or the caller's
+ * client holds its whole share of the bulkhead.
+ */
 export class UpstreamUnavailableError extends Error {
   constructor(
-    readonly reason: 'circuit_open' | 'bulkhead_full',
+    readonly reason: 'circuit_open' | 'bulkhead_full' | 'client_share_full',
     readonly retryAfterSeconds: number,
   ) {
     super(reason);
@@ -78,6 +81,13 @@ class Answered {
   constructor(readonly error: UpstreamError) {}
 }
 
+/** Rejects once the signal aborts. */
+function cancelledOn(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) =>
+    signal.addEventListener('abort', () => reject(new TaskCancelledError()), { once: true }),
+  );
+}
+
 function outcomeOf(error: unknown): string {
   if (!(error instanceof UpstreamError)) return 'error';
   return { 'not-found': 'not_found', unauthorized: 'unauthorized', failed: 'error', timeout: 'timeout' }[error.kind];
@@ -92,23 +102,32 @@ function outcomeOf(error: unknown): string {
 export class ResilientTransport {
   readonly kind: FlowTransport['kind'];
   private readonly breaker: CircuitBreakerPolicy;
+  private readonly bulkhead: BulkheadPolicy;
+  /** The breaker, the deadline and the retries, run inside the bulkhead (see callShared). */
   private readonly policy: IPolicy;
-  /**
-   * Given to every call: cockatiel adds a listener per call in flight to the signal it is given,
-   * by default one it shares among all its policies, and Node takes the eleventh for a leak. This
-   * one allows as many as the bulkhead lets in, so a real leak is still reported.
-   */
-  private readonly callSignal = new AbortController().signal;
   private openedAt = 0;
+  /**
+   * Most of the bulkhead, calls in flight and queued, that one client may hold: an equal part for
+   * each client allowed on the account. Any client can ask for histories nobody else asked for,
+   * each a miss and so a call (no-cache or not); without a share, one busy or hostile client would
+   * fill the bulkhead and every other client's misses on the account would be refused. A fixed
+   * part rather than whatever others leave free: a client's share is there whenever it comes.
+   */
+  private readonly clientShare: number;
+  /** Places each client holds in the bulkhead; a client is removed when it holds none. */
+  private readonly held = new Map<string, number>();
 
   constructor(
     private readonly inner: FlowTransport,
     private readonly account: GatewayAccount,
     private readonly metrics: MetricsService,
+    clientsAllowed: number,
   ) {
     this.kind = inner.kind;
     const r = account.resilience;
-    setMaxListeners(r.bulkheadMaxConcurrent + r.bulkheadMaxQueue, this.callSignal);
+    // A lone client is bounded by the bulkhead itself, whose refusal then says so.
+    this.clientShare =
+      clientsAllowed > 1 ? Math.ceil((r.bulkheadMaxConcurrent + r.bulkheadMaxQueue) / clientsAllowed) : Infinity;
     const labels = { account: account.accountId, transport: inner.kind };
     this.breaker = circuitBreaker(handleWhen(unhealthy), {
       halfOpenAfter: r.breakerHalfOpenAfterMs,
@@ -123,11 +142,13 @@ export class ResilientTransport {
     });
     this.breaker.onStateChange((state) => metrics.circuitState.set(labels, state));
     metrics.circuitState.set(labels, CircuitState.Closed);
+    this.bulkhead = bulkhead(r.bulkheadMaxConcurrent, r.bulkheadMaxQueue);
     this.policy = wrap(
-      bulkhead(r.bulkheadMaxConcurrent, r.bulkheadMaxQueue),
       this.breaker,
-      // Its signal matters only once the deadline passed: aborting it after every call as well (a
-      // DOMException and its stack each time, a fiftieth of a miss's CPU) would be waste.
+      // The caller's deadline (see callShared) ends it, sooner when the call waited in the queue:
+      // this makes that end the breaker's failure and cuts the attempt in flight. Its signal matters
+      // only once the deadline passed: aborting it after every call as well (a DOMException and its
+      // stack each time, a fiftieth of a miss's CPU) would be waste.
       timeout(r.retryDeadlineMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }),
       retry(handleWhen(retryable), {
         maxAttempts: r.retryMaxAttempts - 1,
@@ -144,12 +165,41 @@ export class ResilientTransport {
     return STATE_NAMES[this.breaker.state];
   }
 
-  async call<T>(lookup: FlowLookup, read: (answer: UpstreamAnswer) => Promise<T>): Promise<T> {
+  /** A call on behalf of clientId, within that client's share of the bulkhead. */
+  async call<T>(lookup: FlowLookup, read: (answer: UpstreamAnswer) => Promise<T>, clientId: string): Promise<T> {
+    const held = this.held.get(clientId) ?? 0;
+    if (held >= this.clientShare) throw this.refused(new UpstreamUnavailableError('client_share_full', 1));
+    this.held.set(clientId, held + 1);
+    try {
+      return await this.callShared(lookup, read);
+    } finally {
+      const left = (this.held.get(clientId) ?? 1) - 1;
+      if (left > 0) this.held.set(clientId, left);
+      else this.held.delete(clientId);
+    }
+  }
+
+  /**
+   * The deadline runs from the call's arrival, time waiting in the bulkhead's queue included: a
+   * slow but healthy upstream would otherwise hold a caller for the queue's wait and then the whole
+   * deadline. When it passes, a call still queued is answered at once (it is skipped when its turn
+   * comes) and the attempt in flight is cancelled, so that nothing of the call outlives its answer
+   * or its place in the bulkhead.
+   */
+  private async callShared<T>(lookup: FlowLookup, read: (answer: UpstreamAnswer) => Promise<T>): Promise<T> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.account.resilience.retryDeadlineMs);
     let settled: T | Answered;
     try {
-      // The signal is the deadline's: when it passes, the attempt in flight is cancelled, so that
-      // nothing of the call outlives its answer or its place in the bulkhead.
-      settled = await this.policy.execute(({ signal }) => this.attempt(lookup, read, signal), this.callSignal);
+      // Not given the deadline's signal: cockatiel's bulkhead drops a call whose signal aborted
+      // when its turn comes without passing the turn on, and the calls queued behind it would
+      // wait for another call to end. It is taken and given back at once instead.
+      const running = this.bulkhead.execute(() =>
+        deadline.signal.aborted
+          ? Promise.reject(new TaskCancelledError())
+          : this.policy.execute(({ signal }) => this.attempt(lookup, read, signal), deadline.signal),
+      );
+      settled = await Promise.race([running, cancelledOn(deadline.signal)]);
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         const reopensIn = this.openedAt + this.account.resilience.breakerHalfOpenAfterMs - Date.now();
@@ -161,6 +211,8 @@ export class ResilientTransport {
         throw new UpstreamDeadlineError(`no answer within the ${this.account.resilience.retryDeadlineMs} ms deadline`);
       }
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
     if (settled instanceof Answered) throw settled.error;
     return settled;

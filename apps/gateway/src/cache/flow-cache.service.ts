@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { decodeEntry, encodeEntry, type CacheStore } from '@app/cache';
+import { MemoryStore, decodeEntry, encodeEntry, type CacheStore } from '@app/cache';
 import type { FlowLookup } from '@app/interact-client';
 import { GATEWAY_CONFIG, type CacheConfig, type GatewayAccount, type GatewayConfig } from '../config/gateway.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -15,6 +15,13 @@ const CACHE_NAME = 'interact-flow-gateway';
 const POLL_MS = 20;
 /** Long enough for every waiting replica's next poll to see it; short enough to concern only them. */
 const SHARED_FAILURE_TTL_MS = 1_000;
+/**
+ * The replicas' lock is a lease its holder renews while its load runs: short, so that a replica
+ * that dies holding it delays the others this long, not a whole call.
+ */
+const LOCK_LEASE_MS = 3_000;
+/** Three renewals per lease: one lost to a slow store still leaves the lease held. */
+const LEASE_RENEW_MS = LOCK_LEASE_MS / 3;
 
 /** A lock holder's failed load, as the replicas waiting for it read it (see shareFailure). */
 interface SharedFailure {
@@ -78,6 +85,13 @@ const staleMayAnswer = (error: unknown): error is ProblemException =>
 
 const ignore = () => undefined;
 
+async function decoded(raw: Buffer): Promise<FlowEntry | null> {
+  const entry = await decodeEntry<FlowEntry>(raw);
+  // The metadata was just parsed for this read alone: it takes the body rather than being copied.
+  if (entry) entry.meta.body = entry.body;
+  return entry?.meta ?? null;
+}
+
 /** The next turn of the event loop: the reply of the current one has been written by then. */
 const afterAnswer = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -92,12 +106,23 @@ const seconds = (ms: number) => (ms >= 0 ? Math.ceil(ms / 1000) : -Math.ceil(-ms
 export class FlowCacheService {
   private readonly logger = new Logger('FlowCache');
   private readonly inflight = new Map<string, Promise<FlowEntry>>();
+  /** The load each key's no-cache requests share: one that began after the first of them arrived (see refill). */
+  private readonly forced = new Map<string, Promise<FlowEntry>>();
   /** Entries already answered but not yet in the store: this replica reads them as if they were. */
   private readonly unwritten = new Map<string, FlowEntry>();
   /** Each write with the lock release that follows it. */
   private readonly writes = new Set<Promise<void>>();
   private readonly refreshing = new Set<string>();
   private readonly cache: CacheConfig;
+  /**
+   * Entries this replica read from Redis or wrote there, kept for cache.local.ttlMs: hits without
+   * a round trip, answered as well when Redis is slow or down, and while it is down one upstream
+   * call per key per lifetime instead of one per request. Short-lived, because another replica's
+   * no-cache refresh reaches this one only through Redis; the replicas' shared path (a no-cache
+   * load, a wait on another replica's lock) never reads it. The entries are Redis' own bytes, ETag
+   * included. None with the memory store, which is such a tier already.
+   */
+  private readonly local: MemoryStore | undefined;
 
   constructor(
     @Inject(CACHE_STORE) private readonly store: CacheStore,
@@ -105,10 +130,8 @@ export class FlowCacheService {
     private readonly metrics: MetricsService,
   ) {
     this.cache = config.cache;
-  }
-
-  get storeKind(): CacheStore['kind'] {
-    return this.store.kind;
+    const { local } = config.cache;
+    this.local = store.kind === 'redis' && local.ttlMs > 0 ? new MemoryStore(local.maxBytes) : undefined;
   }
 
   isStoreUp(): boolean {
@@ -126,7 +149,7 @@ export class FlowCacheService {
   async serve(key: string, account: GatewayAccount, noCache: boolean, load: () => Promise<Loaded>): Promise<Served> {
     if (noCache) {
       this.metrics.cacheRequests.inc({ result: 'bypass' });
-      return this.served(await this.loadAndStore(key, account, load), 'fwd=request');
+      return this.served(await this.refill(key, account, load), 'fwd=request');
     }
     const { entry, available } = await this.read(key);
     const now = Date.now();
@@ -180,30 +203,62 @@ export class FlowCacheService {
     while (this.writes.size > 0) await Promise.all(this.writes);
   }
 
+  /** A miss: joins the key's load in flight in this replica, a forced one included, or starts one. */
   private fill(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<FlowEntry> {
-    let pending = this.inflight.get(key);
+    let pending = this.inflight.get(key) ?? this.forced.get(key);
     if (!pending) {
-      pending = this.fillOnce(key, account, load).finally(() => this.inflight.delete(key));
+      pending = this.fillOnce(key, account, load, 0).finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
     return pending;
   }
 
-  /** One replica loads; the others wait for its entry, at most for the lock's lifetime. */
-  private async fillOnce(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<FlowEntry> {
-    // Long enough for the holder's upstream call, retries included, and its write. Time queued in
-    // the bulkhead is not covered: a lock that runs out then costs one more call, never a wrong answer.
-    const lockTtlMs = account.resilience.retryDeadlineMs + 2_000;
+  /**
+   * A no-cache request (RFC 9111, 5.2.1.4: no stored response without asking the origin) is
+   * answered by an upstream call, but not necessarily its own: it joins the key's no-cache load in
+   * flight in this replica, or starts one that the next ones join, and that load, like a miss,
+   * takes the replicas' lock or waits for the holder's entry, accepting only one stored after it
+   * began. A load that began before the request arrived is acceptable: its answer comes from
+   * Interact while the request waits, at most one call older than a call of its own would be, and
+   * that is what RFC 9111 (section 4) lets a cache do when it collapses requests. Without it, any
+   * caller could send one upstream call per request.
+   */
+  private refill(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<FlowEntry> {
+    let pending = this.forced.get(key);
+    if (!pending) {
+      pending = this.fillOnce(key, account, load, Date.now()).finally(() => this.forced.delete(key));
+      this.forced.set(key, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * One replica loads; the others wait for its entry, at most for the lock's lifetime, taking one
+   * stored at or after storedSince (in milliseconds since the epoch; 0 takes any fresh entry).
+   */
+  private async fillOnce(
+    key: string,
+    account: GatewayAccount,
+    load: () => Promise<Loaded>,
+    storedSince: number,
+  ): Promise<FlowEntry> {
+    // The longest a load holds the lock: the upstream call, its retries and time queued for it
+    // (within the deadline), and the write. Its lease is not renewed past it, nor waited for.
+    const holdMs = account.resilience.retryDeadlineMs + 2_000;
     for (;;) {
       let token: string | null;
       try {
-        token = await this.store.tryLock(key, lockTtlMs);
+        token = await this.store.tryLock(key, LOCK_LEASE_MS);
       } catch {
         // No store, no lock: this replica loads on its own.
         return this.loadAndStore(key, account, load);
       }
       if (token !== null) {
-        const unlock = () => this.store.unlock(key, token).then(ignore, ignore);
+        const stopRenewing = this.renewLease(key, token, holdMs);
+        const unlock = () => {
+          stopRenewing();
+          return this.store.unlock(key, token).then(ignore, ignore);
+        };
         try {
           // The other replicas poll for the entry while the lock is held: it goes once the entry is written.
           return await this.loadAndStore(key, account, load, unlock);
@@ -212,9 +267,28 @@ export class FlowCacheService {
           throw error;
         }
       }
-      const entry = await this.awaitOtherReplica(key, lockTtlMs);
+      const entry = await this.awaitOtherReplica(key, holdMs, storedSince);
       if (entry) return entry;
     }
+  }
+
+  /**
+   * Renews the lease of a load's lock, by its token alone, until the returned function is called
+   * (its entry written or its failure shared) or for holdMs at most. A renewal the store fails is
+   * tried again at the next; one refused means the lease lapsed and another replica may load too.
+   */
+  private renewLease(key: string, token: string, holdMs: number): () => void {
+    const until = Date.now() + holdMs;
+    const timer = setInterval(() => {
+      if (Date.now() >= until) return clearInterval(timer);
+      this.store.renewLock(key, token, LOCK_LEASE_MS).then((held) => {
+        if (held) return;
+        clearInterval(timer);
+        this.logger.warn(`the lock of ${key} lapsed before its load ended`);
+      }, ignore);
+    }, LEASE_RENEW_MS);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /**
@@ -229,12 +303,12 @@ export class FlowCacheService {
   }
 
   /** The entry another replica stored, null to try for the lock again; throws the holder's failure. */
-  private async awaitOtherReplica(key: string, lockTtlMs: number): Promise<FlowEntry | null> {
-    const deadline = Date.now() + lockTtlMs;
+  private async awaitOtherReplica(key: string, holdMs: number, storedSince: number): Promise<FlowEntry | null> {
+    const deadline = Date.now() + holdMs;
     while (Date.now() < deadline) {
       await sleep(POLL_MS);
-      const { entry, available } = await this.read(key);
-      if (entry && Date.now() < entry.freshUntil) return entry;
+      const { entry, available } = await this.read(key, 'shared');
+      if (entry && Date.now() < entry.freshUntil && entry.storedAt >= storedSince) return entry;
       if (!available) return null;
       let failure: SharedFailure | undefined;
       try {
@@ -245,7 +319,7 @@ export class FlowCacheService {
       } catch {
         return null;
       }
-      // No failure: the holder's lock ran out (it died, or took longer than the lock), so try again.
+      // No failure: the holder's lease lapsed (it died, or held it longer than holdMs), so try again.
       if (!failure) return null;
       throw new ProblemException(failure.slug, failure.detail, {}, { ...failure.headers });
     }
@@ -295,34 +369,54 @@ export class FlowCacheService {
   }
 
   private refreshInBackground(key: string, account: GatewayAccount, load: () => Promise<Loaded>): void {
-    if (this.refreshing.has(key) || this.inflight.has(key)) return;
+    if (this.refreshing.has(key) || this.inflight.has(key) || this.forced.has(key)) return;
     this.refreshing.add(key);
     this.fill(key, account, load)
       .catch((error: unknown) => this.logger.warn(`background refresh of ${key} failed: ${(error as Error).message}`))
       .finally(() => this.refreshing.delete(key));
   }
 
-  private async read(key: string): Promise<{ entry: FlowEntry | null; available: boolean }> {
+  /**
+   * The entry of a key: from the local tier while it holds it fresh, else from the store (kept in
+   * the local tier), else, the store failing, the local tier's whatever its age. 'shared' reads the
+   * store alone, for what another replica wrote.
+   */
+  private async read(
+    key: string,
+    tier: 'local' | 'shared' = 'local',
+  ): Promise<{ entry: FlowEntry | null; available: boolean }> {
     const unwritten = this.unwritten.get(key);
     if (unwritten) return { entry: unwritten, available: true };
+    const localRaw = tier === 'local' ? await this.local?.get(key) : undefined;
+    const near = localRaw ? await decoded(localRaw) : null;
+    if (near && Date.now() < near.freshUntil) return { entry: near, available: true };
     let raw: Buffer | null;
     try {
       raw = await this.store.get(key);
     } catch {
-      return { entry: null, available: false };
+      return { entry: near, available: false };
     }
     if (!raw) return { entry: null, available: true };
-    const decoded = await decodeEntry<FlowEntry>(raw);
-    // The metadata was just parsed for this read alone: it takes the body rather than being copied.
-    if (decoded) decoded.meta.body = decoded.body;
-    return { entry: decoded?.meta ?? null, available: true };
+    const entry = await decoded(raw);
+    if (entry) this.keepLocal(key, raw, entry);
+    return { entry, available: true };
   }
 
-  /** Never fails: an entry that is not stored is a miss the next time, and the store's outage is reported by the store. */
+  private keepLocal(key: string, value: Buffer, entry: FlowEntry): void {
+    void this.local?.set(key, value, Math.min(this.cache.local.ttlMs, entry.staleUntil - Date.now()));
+  }
+
+  /**
+   * Never fails: an entry that is not stored is a miss the next time, and the store's outage is
+   * reported by the store. The local tier keeps it whether or not the store does.
+   */
   private write(key: string, entry: FlowEntry): Promise<void> {
     const { body, ...meta } = entry;
     return encodeEntry(meta, body, this.cache.compressAboveBytes)
-      .then((value) => this.store.set(key, value, entry.staleUntil - Date.now()))
+      .then((value) => {
+        this.keepLocal(key, value, entry);
+        return this.store.set(key, value, entry.staleUntil - Date.now());
+      })
       .catch(() => undefined);
   }
 }

@@ -41,6 +41,11 @@ export interface CacheConfig {
   staleIfErrorMs: number;
   negativeTtlMs: number;
   compressAboveBytes: number;
+  /**
+   * The tier in memory in front of Redis: how long it keeps an entry (0: no such tier) and the
+   * bytes it may hold. Unused with the memory store, which is that tier already.
+   */
+  local: { ttlMs: number; maxBytes: number };
 }
 
 /** An internal service allowed to call the API, known by the SHA-256 of its key. */
@@ -471,5 +476,6 @@ function cacheConfig(env: NodeJS.ProcessEnv): CacheConfig {
     staleIfErrorMs: envNumber(env, 'CACHE_STALE_IF_ERROR_SECONDS', 3600) * 1000,
     negativeTtlMs: envNumber(env, 'CACHE_NEGATIVE_TTL_SECONDS', 30) * 1000,
     compressAboveBytes: envNumber(env, 'CACHE_COMPRESS_ABOVE_BYTES', 16 * 1024, 0, true),
+    local: { ttlMs: envNumber(env, 'CACHE_LOCAL_TTL_SECONDS', 2) * 1000, maxBytes: memoryMaxBytes },
   };
 }

@@ -50,13 +50,13 @@ export class FlowService {
   async getFlow(
     accountId: string,
     lookup: FlowLookup,
-    options: { noCache: boolean; requestId: string },
+    options: { noCache: boolean; requestId: string; clientId: string },
   ): Promise<FlowResponse> {
     const configured = this.accounts.find(accountId);
     if (!configured) throw new ProblemException('account-not-found', `No Interact account ${accountId} is configured.`);
     const key = flowCacheKey(this.config.cache.keyPrefix, configured.account, lookup);
     const served = await this.cache.serve(key, configured.account, options.noCache, () =>
-      this.load(configured, lookup, options.requestId),
+      this.load(configured, lookup, options),
     );
     const { entry } = served;
     const cacheHeaders = {
@@ -71,7 +71,7 @@ export class FlowService {
   private async load(
     { account, transport }: ConfiguredAccount,
     lookup: FlowLookup,
-    requestId: string,
+    { requestId, clientId }: { requestId: string; clientId: string },
   ): Promise<Loaded> {
     const frame = {
       accountId: account.accountId,
@@ -79,7 +79,7 @@ export class FlowService {
       lookup: { by: lookup.kind, value: lookup.value, widerSearch: lookup.widerSearch },
     };
     try {
-      const body = await transport.call(lookup, (answer) => this.renderer.render(answer, frame));
+      const body = await transport.call(lookup, (answer) => this.renderer.render(answer, frame), clientId);
       return { kind: 'flow', body };
     } catch (error) {
       if (error instanceof UpstreamError && error.kind === 'not-found') {
@@ -106,9 +106,11 @@ export class FlowService {
     if (error instanceof UpstreamUnavailableError) {
       return new ProblemException(
         'upstream-unavailable',
-        error.reason === 'circuit_open'
-          ? `Interact is failing for account ${accountId}; its circuit is open. Retry in ${error.retryAfterSeconds} s.`
-          : `Too many calls to Interact are waiting for account ${accountId}. Retry in ${error.retryAfterSeconds} s.`,
+        {
+          circuit_open: `Interact is failing for account ${accountId}; its circuit is open. Retry in ${error.retryAfterSeconds} s.`,
+          bulkhead_full: `Too many calls to Interact are waiting for account ${accountId}. Retry in ${error.retryAfterSeconds} s.`,
+          client_share_full: `Too many of this client's calls to Interact are waiting for account ${accountId}. Retry in ${error.retryAfterSeconds} s.`,
+        }[error.reason],
         {},
         { 'retry-after': String(error.retryAfterSeconds) },
       );

@@ -35,7 +35,7 @@ export class MetricsService {
 
   readonly refusals = new Counter({
     name: 'interact_refusals_total',
-    help: 'Flow loads refused with a 503 unless a stale copy answered, by reason: circuit_open and bulkhead_full (Interact not asked), render_queue_full (Interact answered; the gateway was too busy to read it).',
+    help: 'Flow loads refused with a 503 unless a stale copy answered, by reason: circuit_open, bulkhead_full and client_share_full (Interact not asked), render_queue_full (Interact answered; the gateway was too busy to read it).',
     labelNames: ['account', 'reason'] as const,
     registers: [this.registry],
   });

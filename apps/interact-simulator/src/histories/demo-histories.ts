@@ -239,6 +239,12 @@ export const DEMO_IDS = {
   recordedSparse: 'rec-sparse-0001',
 } as const;
 
+/**
+ * Caller attributes of big-5000: as many lookups of it as a test needs at once, each its own key
+ * (the gateway's requests for one key share one call).
+ */
+export const BIG_ATTRIBUTES = Array.from({ length: 16 }, (_, i) => `big-5000-${i + 1}`);
+
 export function demoHistories(now: number): SeededHistory[] {
   const recent = now - 2 * DAY_MS;
   const pages = (specs: PageSpec[], completedAt = recent): SeededOutcome => ({
@@ -273,7 +279,12 @@ export function demoHistories(now: number): SeededHistory[] {
       outcome: pages(callbackHistory(), eightMonthsAgo),
     },
     { uniqueId: DEMO_IDS.medium, callerAttributes: [], completedAt: recent, outcome: pages(longHistory(50)) },
-    { uniqueId: DEMO_IDS.big, callerAttributes: [], completedAt: recent, outcome: pages(longHistory(5000)) },
+    {
+      uniqueId: DEMO_IDS.big,
+      callerAttributes: BIG_ATTRIBUTES,
+      completedAt: recent,
+      outcome: pages(longHistory(5000)),
+    },
     {
       uniqueId: DEMO_IDS.recorded,
       callerAttributes: [DEMO_IDS.recordedAttribute],
