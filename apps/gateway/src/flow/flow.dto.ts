@@ -21,6 +21,15 @@ function LookupValue(field: string, description: string, example: string) {
     Length(1, 128, { message: `${field} must be 1 to 128 characters long` }),
     Matches(/^(?!\s)[\s\S]*(?<!\s)$/, { message: `${field} must not begin or end with white space` }),
     Matches(/^(?!\.{1,2}$)/, { message: `${field} must not be "." or ".."` }),
+    // No Interact id or caller attribute holds them; the SOAP transport escapes every value anyway.
+    // A rule of its own name: class-validator keeps one message per name, and a value with a "/" breaks both.
+    ValidateBy({
+      name: 'noMarkup',
+      validator: {
+        validate: (value) => typeof value === 'string' && !/[<>&]/.test(value),
+        defaultMessage: () => `${field} must not contain "<", ">" or "&"`,
+      },
+    }),
     Matches(new RegExp(`^(?:(?!${FORBIDDEN_CHARACTERS.source}).)*$`, 'isu'), {
       message: `${field} must not contain "/", "\\", control characters, U+FFFE, U+FFFF or percent-encoded sequences`,
     }),
