@@ -123,3 +123,49 @@ describe('hostile requests', () => {
     expect((await simulator.stats()).rest.requests).toBe(7);
   });
 });
+
+describe('query parameters, checked by own properties', () => {
+  const ask = async (path: string) => {
+    const response = await client.request({
+      path,
+      method: 'GET',
+      headers: { authorization: `Bearer ${TEST_API_KEY}` },
+    });
+    return { status: response.statusCode, body: (await response.body.json()) as Record<string, unknown> };
+  };
+  const notAParameter = (field: string) => ({ field, message: `${field} is not a parameter of this operation` });
+
+  it.each(['__proto__', 'constructor'])(
+    'refuses ?%s=x on the controller path, asking nothing upstream',
+    async (name) => {
+      const { status, body } = await ask(byId('never-cached-1', `?${name}=x`));
+      expect(status).toBe(400);
+      expect(body.type).toMatch(/validation-failed$/);
+      expect(body.errors).toEqual([notAParameter(name)]);
+      expect((await simulator.stats()).total).toBe(0);
+    },
+  );
+
+  it.each(['__proto__', 'constructor'])('refuses ?%s=x on a cache hit', async (name) => {
+    expect((await ask(byId(DEMO_IDS.claim, '?widerSearch=false'))).status).toBe(200);
+    const primed = (await simulator.stats()).total;
+    for (const query of [`?${name}=x`, `?widerSearch=false&${name}=x`]) {
+      const { status, body } = await ask(byId(DEMO_IDS.claim, query));
+      expect(status).toBe(400);
+      expect(body.errors).toEqual([notAParameter(name)]);
+    }
+    expect((await simulator.stats()).total).toBe(primed);
+  });
+
+  it('lists an own "constructor" with the other broken parameters', async () => {
+    const { status, body } = await ask(byId(DEMO_IDS.claim, '?constructor=x&widerSearch=TRUE&callback=y'));
+    expect(status).toBe(400);
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        notAParameter('constructor'),
+        notAParameter('callback'),
+        { field: 'widerSearch', message: 'widerSearch must be "true" or "false"' },
+      ]),
+    );
+  });
+});
