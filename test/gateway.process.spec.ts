@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, Client, request } from 'undici';
@@ -103,6 +103,21 @@ describe('the gateway process', () => {
       'still answering, with readiness failing, for 2000 ms before closing the port',
     );
     await Promise.all(clients.map((client) => client.close()));
+  });
+
+  it('drains past a connection that never sends a request', async () => {
+    await gateway.start(simulator, { SHUTDOWN_GRACE_SECONDS: '10', DRAIN_LISTEN_SECONDS: '1' });
+    // As a preconnecting proxy or a TCP probe leaves one: Node's server.close() waits for it forever.
+    const silent = connect(Number(new URL(gateway.url).port), '127.0.0.1');
+    const closedByGateway = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+    await new Promise((resolve) => silent.once('connect', resolve));
+    await sleep(100);
+    const signalled = performance.now();
+    gateway.signal('SIGTERM');
+    expect(await gateway.exited()).toBe(0);
+    expect(performance.now() - signalled).toBeLessThan(5_000);
+    expect(gateway.logLines().map((line) => line.msg)).toContain('drained; exiting');
+    await closedByGateway;
   });
 
   it.each([
