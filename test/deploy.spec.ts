@@ -487,6 +487,7 @@ describe('the gateway config of the Kubernetes base', () => {
     });
     expect(loaded.accounts.map(({ accountId }) => accountId)).toEqual(DEMO_ACCOUNT_IDS);
     expect(loaded.shutdownGraceMs).toBe(Number(environment.SHUTDOWN_GRACE_SECONDS) * 1000);
+    expect(loaded.drainListenMs).toBe(Number(environment.DRAIN_LISTEN_SECONDS) * 1000);
   });
 });
 

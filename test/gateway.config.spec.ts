@@ -65,7 +65,16 @@ describe('gateway configuration', () => {
         },
       },
     ]);
-    expect(config).toMatchObject({ logLevel: 'info', shutdownGraceMs: 20_000 });
+    expect(config).toMatchObject({ logLevel: 'info', shutdownGraceMs: 20_000, drainListenMs: 2_000 });
+  });
+
+  it('keeps the port open on a drain for DRAIN_LISTEN_SECONDS, fractions and none included', () => {
+    for (const [seconds, ms] of [
+      ['0', 0],
+      ['0.5', 500],
+      ['19.5', 19_500],
+    ] as const)
+      expect(load({ accounts: [restAccount] }, { DRAIN_LISTEN_SECONDS: seconds }).drainListenMs).toBe(ms);
   });
 
   it('reads YAML as well as JSON', () => {
@@ -295,6 +304,21 @@ describe('gateway configuration', () => {
       /^SHUTDOWN_GRACE_SECONDS must be a number of at least 1, got "0"/,
     ],
     [
+      'a negative DRAIN_LISTEN_SECONDS',
+      () => load({ accounts: [restAccount] }, { DRAIN_LISTEN_SECONDS: '-1' }),
+      /^DRAIN_LISTEN_SECONDS must be a number of at least 0, got "-1"/,
+    ],
+    [
+      'DRAIN_LISTEN_SECONDS as long as the grace period',
+      () => load({ accounts: [restAccount] }, { DRAIN_LISTEN_SECONDS: '20' }),
+      /^DRAIN_LISTEN_SECONDS must be less than SHUTDOWN_GRACE_SECONDS \(20\), got 20 \(given\)/,
+    ],
+    [
+      'a grace period no longer than the default DRAIN_LISTEN_SECONDS',
+      () => load({ accounts: [restAccount] }, { SHUTDOWN_GRACE_SECONDS: '1.5' }),
+      /^DRAIN_LISTEN_SECONDS must be less than SHUTDOWN_GRACE_SECONDS \(1.5\), got 2 \(its default\)/,
+    ],
+    [
       'RENDER_THREADS 0',
       () => load({ accounts: [restAccount] }, { RENDER_THREADS: '0' }),
       /^RENDER_THREADS must be a whole number of at least 1, got "0"/,
@@ -317,6 +341,7 @@ describe('gateway configuration', () => {
         ['SHUTDOWN_GRACE_SECONDS', ' 5 ', /^SHUTDOWN_GRACE_SECONDS must be a number of at least 1, got " 5 "/],
         ['SHUTDOWN_GRACE_SECONDS', '+5', /^SHUTDOWN_GRACE_SECONDS must be a number of at least 1, got "\+5"/],
         ['SHUTDOWN_GRACE_SECONDS', '.5e1', /^SHUTDOWN_GRACE_SECONDS must be a number of at least 1, got "\.5e1"/],
+        ['DRAIN_LISTEN_SECONDS', '2s', /^DRAIN_LISTEN_SECONDS must be a number of at least 0, got "2s"/],
         [
           'CACHE_NEGATIVE_TTL_SECONDS',
           '0x10',
@@ -372,6 +397,7 @@ describe('gateway configuration', () => {
           'PORT',
           'LOG_LEVEL',
           'SHUTDOWN_GRACE_SECONDS',
+          'DRAIN_LISTEN_SECONDS',
           'CACHE_KEY_PREFIX',
           'REDIS_URL',
           'REDIS_PASSWORD',
@@ -384,6 +410,7 @@ describe('gateway configuration', () => {
       port: 3000,
       logLevel: 'info',
       shutdownGraceMs: 20_000,
+      drainListenMs: 2_000,
       renderThreads: load({ accounts: [restAccount] }).renderThreads,
     });
     expect(config.cache).toMatchObject({ keyPrefix: 'ifg', store: { kind: 'memory' } });

@@ -214,6 +214,7 @@ describe('problem mapping', () => {
           cache: memoryCache(),
           logLevel: 'silent',
           shutdownGraceMs: 5_000,
+          drainListenMs: 0,
           renderThreads: 1,
           clients: [],
           docsEnabled: true,

@@ -1,7 +1,7 @@
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request } from 'undici';
+import { Agent, Client, request } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_API_KEY } from './support/gateway.js';
 import { GatewayProcess } from './support/gateway-process.js';
@@ -50,6 +50,76 @@ describe('the gateway process', () => {
     expect(messages).toContain('SIGTERM received; draining for up to 10000 ms');
     expect(messages).toContain('drained; exiting');
     await agent.close();
+  });
+
+  it('keeps listening with readiness failing for DRAIN_LISTEN_SECONDS, closing keep-alive connections with their answers', async () => {
+    await gateway.start(simulator, { SHUTDOWN_GRACE_SECONDS: '10', DRAIN_LISTEN_SECONDS: '2' });
+    const path = `/v1/accounts/${DEMO_ACCOUNTS[0].accountId}/interactions/${DEMO_IDS.claim}/flow`;
+    const headers = { authorization: `Bearer ${TEST_API_KEY}` };
+    expect((await fetch(`${gateway.url}${path}`, { headers })).status).toBe(200);
+    // Twenty keep-alive clients, a connection each, asking as fast as they are answered. Each stops
+    // at the answer that closes its connection, as a client then goes to another replica.
+    const clients = Array.from({ length: 20 }, () => new Client(gateway.url, { keepAliveTimeout: 30_000 }));
+    const answers = clients.map(() => [] as Array<{ status: number; connection: unknown }>);
+    const failures: unknown[] = [];
+    let signalled = false;
+    const load = clients.map(async (client, index) => {
+      for (;;) {
+        const response = await client.request({ path, method: 'GET', headers });
+        await response.body.dump();
+        answers[index].push({ status: response.statusCode, connection: response.headers.connection });
+        if (signalled && response.headers.connection === 'close') return;
+      }
+    });
+    const loaded = Promise.all(load).catch((error: unknown) => void failures.push(error));
+    while (answers.some((list) => list.length < 3)) await sleep(10);
+    const readiness: Array<{ status: number; body: string }> = [];
+    const probed = (async () => {
+      // A new connection per probe, as the kubelet makes.
+      for (;;) {
+        try {
+          const response = await request(`${gateway.url}/health/ready`, { reset: true });
+          readiness.push({ status: response.statusCode, body: await response.body.text() });
+        } catch (error) {
+          return (error as { code?: string }).code;
+        }
+        await sleep(100);
+      }
+    })();
+    gateway.signal('SIGTERM');
+    signalled = true;
+    await loaded;
+    expect(failures).toEqual([]);
+    for (const list of answers) {
+      expect(list.every(({ status }) => status === 200)).toBe(true);
+      expect(list.at(-1)?.connection).toBe('close');
+    }
+    // Until the port closes, probes see readiness fail; then they are refused (one that races the
+    // closing itself may be reset instead).
+    expect(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET']).toContain(await probed);
+    const draining = readiness.filter(({ status }) => status === 503);
+    expect(draining.length).toBeGreaterThanOrEqual(5);
+    expect(draining[0].body).toContain('shutting-down');
+    expect(await gateway.exited()).toBe(0);
+    expect(gateway.logLines().map((line) => line.msg)).toContain(
+      'still answering, with readiness failing, for 2000 ms before closing the port',
+    );
+    await Promise.all(clients.map((client) => client.close()));
+  });
+
+  it('drains past a connection that never sends a request', async () => {
+    await gateway.start(simulator, { SHUTDOWN_GRACE_SECONDS: '10', DRAIN_LISTEN_SECONDS: '1' });
+    // As a preconnecting proxy or a TCP probe leaves one: Node's server.close() waits for it forever.
+    const silent = connect(Number(new URL(gateway.url).port), '127.0.0.1');
+    const closedByGateway = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+    await new Promise((resolve) => silent.once('connect', resolve));
+    await sleep(100);
+    const signalled = performance.now();
+    gateway.signal('SIGTERM');
+    expect(await gateway.exited()).toBe(0);
+    expect(performance.now() - signalled).toBeLessThan(5_000);
+    expect(gateway.logLines().map((line) => line.msg)).toContain('drained; exiting');
+    await closedByGateway;
   });
 
   it.each([

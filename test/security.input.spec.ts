@@ -64,6 +64,20 @@ const HOSTILE: Array<[string, string, number, Record<string, string>?]> = [
   ['small reverse solidus', byId('a%EF%B9%A8b'), 400],
   ['fullwidth dot-dot', byId('%EF%BC%8E%EF%BC%8E'), 400],
   ['two-dot leader', byId('%E2%80%A5'), 400],
+  ['zero-width space (U+200B)', byId('a%E2%80%8Bb'), 400],
+  ['zero-width joiner (U+200D)', byId('a%E2%80%8Db'), 400],
+  ['left-to-right mark (U+200E)', byId('a%E2%80%8Eb'), 400],
+  ['right-to-left override (U+202E)', byId('a%E2%80%AEb'), 400],
+  ['word joiner (U+2060)', byId('a%E2%81%A0b'), 400],
+  ['invisible plus (U+2064)', byId('a%E2%81%A4b'), 400],
+  ['left-to-right isolate (U+2066)', byId('a%E2%81%A6b'), 400],
+  ['byte order mark inside (U+FEFF)', byId('a%EF%BB%BFb'), 400],
+  ['soft hyphen (U+00AD)', byId('a%C2%ADb'), 400],
+  ['tag letter (U+E0041)', byId('a%F3%A0%81%81b'), 400],
+  ['line separator inside (U+2028)', byId('a%E2%80%A8b'), 400],
+  ['paragraph separator inside (U+2029)', byId('a%E2%80%A9b'), 400],
+  ['caller attribute with a zero-width space, over SOAP', byAttribute('1122%E2%80%8B33'), 400],
+  ['caller attribute with a line separator, over SOAP', byAttribute('1122%E2%80%A833'), 400],
   ['U+FFFE, not an XML character, over SOAP', byAttribute('a%EF%BF%BEb'), 400],
   ['U+FFFF, not an XML character', byId('a%EF%BF%BFb'), 400],
   ['leading space', byId('%20abc'), 400],
@@ -121,5 +135,72 @@ describe('hostile requests', () => {
       expect([200, 404]).toContain(response.statusCode);
     }
     expect((await simulator.stats()).rest.requests).toBe(7);
+  });
+});
+
+describe('invisible characters', () => {
+  it.each([
+    ['U+200B', '%E2%80%8B'],
+    ['U+2028', '%E2%80%A8'],
+  ])('names %s among the characters refused', async (_name, encoded) => {
+    const response = await client.request({
+      path: byId(`040100${encoded}713`),
+      method: 'GET',
+      headers: { authorization: `Bearer ${TEST_API_KEY}` },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(((await response.body.json()) as { errors: unknown[] }).errors).toEqual([
+      {
+        field: 'interactionId',
+        message:
+          'interactionId must not contain "/", "\\", control or invisible formatting characters, line or paragraph separators, U+FFFE, U+FFFF or percent-encoded sequences',
+      },
+    ]);
+  });
+});
+
+describe('query parameters, checked by own properties', () => {
+  const ask = async (path: string) => {
+    const response = await client.request({
+      path,
+      method: 'GET',
+      headers: { authorization: `Bearer ${TEST_API_KEY}` },
+    });
+    return { status: response.statusCode, body: (await response.body.json()) as Record<string, unknown> };
+  };
+  const notAParameter = (field: string) => ({ field, message: `${field} is not a parameter of this operation` });
+
+  it.each(['__proto__', 'constructor'])(
+    'refuses ?%s=x on the controller path, asking nothing upstream',
+    async (name) => {
+      const { status, body } = await ask(byId('never-cached-1', `?${name}=x`));
+      expect(status).toBe(400);
+      expect(body.type).toMatch(/validation-failed$/);
+      expect(body.errors).toEqual([notAParameter(name)]);
+      expect((await simulator.stats()).total).toBe(0);
+    },
+  );
+
+  it.each(['__proto__', 'constructor'])('refuses ?%s=x on a cache hit', async (name) => {
+    expect((await ask(byId(DEMO_IDS.claim, '?widerSearch=false'))).status).toBe(200);
+    const primed = (await simulator.stats()).total;
+    for (const query of [`?${name}=x`, `?widerSearch=false&${name}=x`]) {
+      const { status, body } = await ask(byId(DEMO_IDS.claim, query));
+      expect(status).toBe(400);
+      expect(body.errors).toEqual([notAParameter(name)]);
+    }
+    expect((await simulator.stats()).total).toBe(primed);
+  });
+
+  it('lists an own "constructor" with the other broken parameters', async () => {
+    const { status, body } = await ask(byId(DEMO_IDS.claim, '?constructor=x&widerSearch=TRUE&callback=y'));
+    expect(status).toBe(400);
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        notAParameter('constructor'),
+        notAParameter('callback'),
+        { field: 'widerSearch', message: 'widerSearch must be "true" or "false"' },
+      ]),
+    );
   });
 });

@@ -213,6 +213,8 @@ export async function startGateway(ctx, name, { keyPrefix }) {
     REDIS_URL: ctx.redisUrl,
     CACHE_KEY_PREFIX: keyPrefix,
     LOG_LEVEL: 'info',
+    // Stopped with no client left to see a drain: the port may close at once.
+    DRAIN_LISTEN_SECONDS: '0',
   });
   const url = `http://127.0.0.1:${port}`;
   const readiness = await waitFor(proc, 'GET /health/ready or /docs/openapi.json', async () => {

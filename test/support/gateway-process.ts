@@ -69,6 +69,8 @@ export class GatewayProcess {
           GATEWAY_CONFIG_FILE: file,
           INTERACT_APPLICATION_KEY_12345678: DEMO_ACCOUNTS[0].applicationKey,
           INTERACT_APPLICATION_KEY_12345679: DEMO_ACCOUNTS[1].applicationKey,
+          // The port closes at once on a stop unless a test is about the time it stays open.
+          DRAIN_LISTEN_SECONDS: '0',
           ...env,
         },
       },

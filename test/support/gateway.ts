@@ -90,6 +90,7 @@ export async function startGateway(
       cache: memoryCache(),
       logLevel: 'silent',
       shutdownGraceMs: 5_000,
+      drainListenMs: 0,
       renderThreads: 1,
       clients: [apiClient('test', TEST_API_KEY, [REST_ACCOUNT, SOAP_ACCOUNT])],
       docsEnabled: true,

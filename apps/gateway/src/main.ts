@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const logger = app.get(Logger);
   // Drain's handlers before these go: a signal that came during listen may still wait in the event
   // loop, and Node drops it when the last handler of its kind is removed.
-  drainOnSignals(app, config.shutdownGraceMs, logger);
+  drainOnSignals(app, { graceMs: config.shutdownGraceMs, listenMs: config.drainListenMs }, logger);
   process.off('SIGTERM', exitOnSignal).off('SIGINT', exitOnSignal);
   logger.log(`listening on ${await app.getUrl()} (Swagger UI at /docs)`, 'Gateway');
 }

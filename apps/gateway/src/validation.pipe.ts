@@ -1,17 +1,43 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { getMetadataStorage } from 'class-validator';
 import { ProblemException, type FieldError } from './problems/problem.js';
 
 /** Distinct valid inputs remembered per class; pollers repeat a few thousand lookups at most. */
 const REMEMBERED_PER_CLASS = 10_000;
 
+const notAParameter = (field: string): FieldError => ({
+  field,
+  message: `${field} is not a parameter of this operation`,
+});
+
 function fieldErrors(errors: ValidationError[]): FieldError[] {
   return errors.flatMap((error) =>
-    Object.entries(error.constraints ?? {}).map(([constraint, message]) => ({
-      field: error.property,
-      message:
-        constraint === 'whitelistValidation' ? `${error.property} is not a parameter of this operation` : message,
-    })),
+    Object.entries(error.constraints ?? {}).map(([constraint, message]) =>
+      constraint === 'whitelistValidation' ? notAParameter(error.property) : { field: error.property, message },
+    ),
   );
+}
+
+function validationFailed(list: FieldError[]): ProblemException {
+  return new ProblemException(
+    'validation-failed',
+    `The request has ${list.length} invalid field${list.length === 1 ? '' : 's'}.`,
+    { errors: list },
+  );
+}
+
+type Metatype = NonNullable<ArgumentMetadata['metatype']>;
+
+const declared = new Map<Metatype, Set<string>>();
+
+/** The properties a class has rules for, inherited ones included: what the whitelist lets through. */
+function declaredBy(metatype: Metatype): Set<string> {
+  let names = declared.get(metatype);
+  if (!names) {
+    const rules = getMetadataStorage().getTargetValidationMetadatas(metatype, '', false, false);
+    declared.set(metatype, (names = new Set(rules.map((rule) => rule.propertyName))));
+  }
+  return names;
 }
 
 /** Route parameters and query strings: flat objects of strings, whose validity depends on nothing else. */
@@ -38,14 +64,7 @@ export class GatewayValidationPipe extends ValidationPipe {
       whitelist: true,
       forbidNonWhitelisted: true,
       stopAtFirstError: false,
-      exceptionFactory: (errors) => {
-        const list = fieldErrors(errors);
-        return new ProblemException(
-          'validation-failed',
-          `The request has ${list.length} invalid field${list.length === 1 ? '' : 's'}.`,
-          { errors: list },
-        );
-      },
+      exceptionFactory: (errors) => validationFailed(fieldErrors(errors)),
     });
   }
 
@@ -60,11 +79,31 @@ export class GatewayValidationPipe extends ValidationPipe {
     if (key === undefined) return super.transform(value, metadata);
     let passed = this.passed.get(metadata.metatype);
     if (passed?.has(key)) return value;
-    const result: unknown = await super.transform(value, metadata);
+    const result: unknown = await this.transformOwn(value as Record<string, string>, metadata);
     if (!passed) this.passed.set(metadata.metatype, (passed = new Set()));
     // The oldest goes first: a Set iterates in insertion order.
     if (passed.size >= REMEMBERED_PER_CLASS) passed.delete(passed.values().next().value!);
     passed.add(key);
     return result;
+  }
+
+  /**
+   * The whitelist judges the class instance made of a value, and Nest's pipe deletes "__proto__"
+   * and "constructor" from the value before making it: left to them, `?__proto__=x` passed. Every
+   * own property of the value is checked here instead; the ones the class declares are validated
+   * as usual, on a copy, and all failures are listed together.
+   */
+  private async transformOwn(value: Record<string, string>, metadata: ArgumentMetadata): Promise<unknown> {
+    if (!this.toValidate(metadata)) return super.transform(value, metadata);
+    const names = declaredBy(metadata.metatype!);
+    const foreign = Object.keys(value).filter((name) => !names.has(name));
+    if (foreign.length === 0) return super.transform(value, metadata);
+    const errors = foreign.map(notAParameter);
+    const known = Object.fromEntries(Object.entries(value).filter(([name]) => names.has(name)));
+    await super.transform(known, metadata).catch((error: unknown) => {
+      if (!(error instanceof ProblemException)) throw error;
+      errors.push(...(error.extensions.errors ?? []));
+    });
+    throw validationFailed(errors);
   }
 }

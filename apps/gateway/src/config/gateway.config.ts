@@ -67,6 +67,11 @@ export interface GatewayConfig {
   logLevel: LogLevel;
   /** How long in-flight requests may finish after SIGTERM before the process exits regardless. */
   shutdownGraceMs: number;
+  /**
+   * How long the port stays open after SIGTERM, within shutdownGraceMs: readiness fails and every
+   * answer closes its connection, so probes see the 503 and keep-alive clients move elsewhere.
+   */
+  drainListenMs: number;
   clients: ApiClient[];
   docsEnabled: boolean;
   /** Origins allowed by CORS; none (CORS off) unless configured. */
@@ -336,6 +341,16 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const publicBaseUrl = env.PUBLIC_BASE_URL
     ? httpUrl(env.PUBLIC_BASE_URL, 'PUBLIC_BASE_URL').replace(/\/+$/, '')
     : undefined;
+  // No time at all would cut every request in flight.
+  const shutdownGraceSeconds = envNumber(env, 'SHUTDOWN_GRACE_SECONDS', 20, 1);
+  const drainListenSeconds = envNumber(env, 'DRAIN_LISTEN_SECONDS', 2);
+  // The port closes inside the grace period, so that requests accepted until then still have time.
+  if (drainListenSeconds >= shutdownGraceSeconds) {
+    const given = envValue(env, 'DRAIN_LISTEN_SECONDS') === undefined ? 'its default' : 'given';
+    throw new ConfigError(
+      `DRAIN_LISTEN_SECONDS must be less than SHUTDOWN_GRACE_SECONDS (${shutdownGraceSeconds}), got ${drainListenSeconds} (${given})`,
+    );
+  }
   return {
     port,
     host: env.HOST || '0.0.0.0',
@@ -344,8 +359,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     clients: parseClients(document, accounts, 'GATEWAY_CONFIG_FILE'),
     cache: cacheConfig(env),
     logLevel: logLevel(env),
-    // No time at all would cut every request in flight.
-    shutdownGraceMs: envNumber(env, 'SHUTDOWN_GRACE_SECONDS', 20, 1) * 1000,
+    shutdownGraceMs: shutdownGraceSeconds * 1000,
+    drainListenMs: drainListenSeconds * 1000,
     docsEnabled: envBoolean(env, 'DOCS_ENABLED', true),
     corsOrigins: corsOrigins(env),
     renderThreads: envNumber(env, 'RENDER_THREADS', defaultRenderThreads(), 1, true),

@@ -7,9 +7,12 @@ import type { AnswerKind, Flow } from './flow.model.js';
  * Interaction ids and caller attributes end up inside upstream URLs. Percent-encoding protects
  * the path, but not from what the gateway or upstream might decode or collapse later: slashes and
  * their look-alikes, backslashes, control characters, encoded sequences and bare dot segments.
+ * Invisible formatting characters (Cf: zero-width, bidirectional controls, BOM, tags) and the
+ * line and paragraph separators make two ids that look alike differ, and no real one holds them.
  * U+FFFE and U+FFFF are not characters XML may carry: a SOAP call with one is not well-formed.
  */
-const FORBIDDEN_CHARACTERS = /[/\\\p{Cc}\u2044\u2215\u29f8\u29f9\uff0f\uff3c\ufffe\uffff]|%[0-9a-f]{2}/iu;
+const FORBIDDEN_CHARACTERS =
+  /[/\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u2044\u2215\u29f8\u29f9\uff0f\uff3c\ufffe\uffff]|%[0-9a-f]{2}/iu;
 
 /** Compatibility forms (small, fullwidth, two-dot leader) turn into "/", "\\" or dots under NFKC. */
 const UNSAFE_WHEN_NORMALIZED = /[/\\]|^\.{1,2}$/;
@@ -21,8 +24,17 @@ function LookupValue(field: string, description: string, example: string) {
     Length(1, 128, { message: `${field} must be 1 to 128 characters long` }),
     Matches(/^(?!\s)[\s\S]*(?<!\s)$/, { message: `${field} must not begin or end with white space` }),
     Matches(/^(?!\.{1,2}$)/, { message: `${field} must not be "." or ".."` }),
+    // No Interact id or caller attribute holds them; the SOAP transport escapes every value anyway.
+    // A rule of its own name: class-validator keeps one message per name, and a value with a "/" breaks both.
+    ValidateBy({
+      name: 'noMarkup',
+      validator: {
+        validate: (value) => typeof value === 'string' && !/[<>&]/.test(value),
+        defaultMessage: () => `${field} must not contain "<", ">" or "&"`,
+      },
+    }),
     Matches(new RegExp(`^(?:(?!${FORBIDDEN_CHARACTERS.source}).)*$`, 'isu'), {
-      message: `${field} must not contain "/", "\\", control characters, U+FFFE, U+FFFF or percent-encoded sequences`,
+      message: `${field} must not contain "/", "\\", control or invisible formatting characters, line or paragraph separators, U+FFFE, U+FFFF or percent-encoded sequences`,
     }),
     ValidateBy({
       name: 'safeWhenNormalized',

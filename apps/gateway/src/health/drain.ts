@@ -1,15 +1,26 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import { exitAfterFlush, signalStatus } from '../process-exit.js';
 import { LifecycleService } from './lifecycle.service.js';
 
+export interface DrainTimes {
+  /** From the signal to the forced exit. */
+  graceMs: number;
+  /** From the signal to closing the port, within graceMs. */
+  listenMs: number;
+}
+
 /**
- * On SIGTERM or SIGINT: readiness fails at once, the server stops accepting connections and lets
- * in-flight requests finish (idle keep-alive connections are closed), then transports and Redis
- * close, and the process exits once its spans are flushed. Past the grace period it exits
- * regardless, before Kubernetes kills it. A second signal exits at once: Node as PID 1 ignores a
- * signal it has no handler for, which would leave whoever sent it to wait out the grace period.
+ * On SIGTERM or SIGINT: readiness fails at once and every answer from then on closes its
+ * connection, while the port stays open for listenMs: a probe sees the 503, and a keep-alive
+ * client gets its answer and reconnects elsewhere instead of finding its connection gone. Then
+ * the server stops accepting connections and lets in-flight requests finish (idle keep-alive
+ * connections are closed), transports and Redis close, and the process exits once its spans are
+ * flushed. Past the grace period it exits regardless, before Kubernetes kills it. A second signal
+ * exits at once: Node as PID 1 ignores a signal it has no handler for, which would leave whoever
+ * sent it to wait out the grace period.
  */
-export function drainOnSignals(app: INestApplication, graceMs: number, logger: LoggerService): void {
+export function drainOnSignals(app: INestApplication, { graceMs, listenMs }: DrainTimes, logger: LoggerService): void {
   let draining = false;
   const drain = async (signal: NodeJS.Signals) => {
     app.get(LifecycleService).beginShutdown();
@@ -22,6 +33,10 @@ export function drainOnSignals(app: INestApplication, graceMs: number, logger: L
     }, graceMs);
     let status = 0;
     try {
+      if (listenMs > 0) {
+        logger.log(`still answering, with readiness failing, for ${listenMs} ms before closing the port`, 'Shutdown');
+        await sleep(listenMs);
+      }
       await app.close();
       logger.log('drained; exiting', 'Shutdown');
     } catch (error) {

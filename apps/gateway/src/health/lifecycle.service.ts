@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { Injectable, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
@@ -10,6 +11,8 @@ import type { FastifyInstance } from 'fastify';
 @Injectable()
 export class LifecycleService implements OnModuleInit, BeforeApplicationShutdown {
   private draining = false;
+  /** Connections that have not begun a request yet. */
+  private readonly unused = new Set<Socket>();
 
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
@@ -22,6 +25,18 @@ export class LifecycleService implements OnModuleInit, BeforeApplicationShutdown
     fastify.addHook('onSend', (_request, reply, payload, done) => {
       if (this.draining) void reply.header('connection', 'close');
       done(null, payload);
+    });
+    // Node 20's server.close() closes idle keep-alive connections but waits, with no timeout, for
+    // one that never sent a request (nodejs/node#63452): a preconnecting proxy or a TCP probe would
+    // hold the drain to the end of the grace period. Those are closed just before the server.
+    fastify.server.on('connection', (socket: Socket) => {
+      this.unused.add(socket);
+      socket.once('close', () => this.unused.delete(socket));
+    });
+    fastify.server.on('request', (request: { socket: Socket }) => this.unused.delete(request.socket));
+    fastify.addHook('preClose', (done) => {
+      for (const socket of this.unused) socket.destroy();
+      done();
     });
   }
 

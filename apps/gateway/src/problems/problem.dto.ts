@@ -9,7 +9,7 @@ export class FieldErrorDto {
   @ApiProperty({
     description: 'What is wrong with it.',
     example:
-      'interactionId must not contain "/", "\\", control characters, U+FFFE, U+FFFF or percent-encoded sequences',
+      'interactionId must not contain "/", "\\", control or invisible formatting characters, line or paragraph separators, U+FFFE, U+FFFF or percent-encoded sequences',
   })
   message!: string;
 }

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
+import type { LookupKind } from '@app/interact';
 import {
   SIMULATOR_CONFIG,
   type SimulatorConfig,
@@ -24,6 +25,14 @@ export interface TransportStats {
   acceptEncoding: string | null;
   /** The latest request's W3C baggage, null when it sent none. */
   baggage: string | null;
+  /** The latest full-flow request's lookup as the simulator read it off the wire, so tests can prove what arrived. */
+  lookup: RecordedLookup | null;
+}
+
+export interface RecordedLookup {
+  kind: LookupKind;
+  value: string;
+  widerSearch: boolean;
 }
 
 /** The request headers the simulator keeps a record of. */
@@ -95,6 +104,7 @@ export class FaultInjectionService {
       traceparents: [],
       acceptEncoding: null,
       baggage: null,
+      lookup: null,
     });
     this.stats = { rest: zeroed(), soap: { ...zeroed(), wsdlRequests: 0 }, total: 0, entityFetches: 0 };
   }
@@ -118,8 +128,10 @@ export class FaultInjectionService {
   async admit(
     transport: SimulatorTransport,
     { traceparent, acceptEncoding, baggage }: RecordedHeaders,
+    lookup: RecordedLookup,
   ): Promise<{ fail: boolean; hostile: HostilePayload }> {
     this.stats[transport].requests += 1;
+    this.stats[transport].lookup = { ...lookup };
     this.stats[transport].acceptEncoding = acceptEncoding ?? null;
     this.stats[transport].baggage = baggage ?? null;
     if (traceparent)

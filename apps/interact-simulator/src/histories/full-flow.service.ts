@@ -36,11 +36,16 @@ export class FullFlowService {
   ) {}
 
   async answer(query: FullFlowQuery): Promise<FullFlowAnswer> {
-    const { fail, hostile } = await this.faults.admit(query.transport, {
-      traceparent: header(query.headers, 'traceparent'),
-      acceptEncoding: header(query.headers, 'accept-encoding'),
-      baggage: header(query.headers, 'baggage'),
-    });
+    const { kind, value, widerSearch } = query;
+    const { fail, hostile } = await this.faults.admit(
+      query.transport,
+      {
+        traceparent: header(query.headers, 'traceparent'),
+        acceptEncoding: header(query.headers, 'accept-encoding'),
+        baggage: header(query.headers, 'baggage'),
+      },
+      { kind, value, widerSearch },
+    );
     const credentials = this.credentials.check(query.headers, query.accountId);
     if (!credentials.ok) return { outcome: 'unauthorized', reason: credentials.reason };
     if (hostile !== 'none') return { outcome: 'hostile', payload: hostile, pages: this.realPages() };
