@@ -66,7 +66,7 @@ describe('SOAP transport, validation bypassed', () => {
   const ask = async (kind: LookupKind, value: string, widerSearch = false) => {
     const pages: unknown = await transport
       .fetchAnswer({ kind, value, widerSearch })
-      .then(readUpstreamAnswer)
+      .then((answer) => readUpstreamAnswer(answer).pages)
       .catch((error: unknown) => error);
     return { pages, stats: await bed.simulator.stats() };
   };

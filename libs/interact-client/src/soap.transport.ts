@@ -1,6 +1,6 @@
 import * as soap from 'soap';
 import { Agent } from 'undici';
-import { SOAP_OPERATIONS } from '@app/interact';
+import { SOAP_OPERATIONS, soapText } from '@app/interact';
 import type { FlowLookup, FlowTransport, UpstreamAnswer } from './flow-transport.js';
 import { credentialHeaders, type UpstreamAccount } from './upstream-account.js';
 import { callSignal, fetchCapped } from './upstream-http.js';
@@ -135,29 +135,14 @@ class GuardedHttpClient extends soap.HttpClient {
 /** What XML 1.0 can carry at all, even as a character reference: no other C0 control, no U+FFFE/U+FFFF, no lone surrogate. */
 const NOT_XML = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 
-/** Markup and references become text; a CR (and, in an attribute, tab, LF and quotes) would not come back as sent. */
-const XML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&apos;',
-  '\t': '&#x9;',
-  '\n': '&#xA;',
-  '\r': '&#xD;',
-};
-
 /**
- * A lookup value as the element's content, escaped here and handed to the soap package under its
- * `$xml` key, which it writes verbatim (in document and RPC style alike). Its own escaping cannot
- * be trusted with a value from a caller: it passes any value that begins with `<![CDATA[` and ends
- * with `]]>` unescaped (xmlEscape in soap's utils), so `<![CDATA[]]><x1<![CDATA[]]>` went out as
- * markup and `<![CDATA[]]>&#x30;40100713<![CDATA[]]>` was read upstream as `040100713`. Escaped
- * once, here, every character arrives as text: the reader gets back exactly the value.
+ * A lookup value as the element's content (see soapText). Its own escaping cannot be trusted with a
+ * value from a caller: `<![CDATA[]]><x1<![CDATA[]]>` went out as markup and
+ * `<![CDATA[]]>&#x30;40100713<![CDATA[]]>` was read upstream as `040100713`.
  */
 function xmlText(value: string): { $xml: string } {
   if (NOT_XML.test(value)) throw new UpstreamFailedError('the lookup value holds a character XML cannot carry');
-  return { $xml: value.replace(/[&<>"'\t\n\r]/g, (character) => XML_ESCAPES[character]!) };
+  return soapText(value);
 }
 
 /** The soap package's own test for what it fetches rather than reads from disk. */

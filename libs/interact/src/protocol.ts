@@ -82,3 +82,25 @@ export function restFullFlowPath(
   const base = `/interact/agent/version/${apiVersion}/account/${encodeURIComponent(accountId)}/interactiondata/${encodeURIComponent(value)}`;
   return kind === 'interactionId' ? `${base}/fullFlow` : `${base}/fullFlow/byCallerAttribute`;
 }
+
+/** Markup and references become text; a CR (and, in an attribute, tab, LF and quotes) would not come back as sent. */
+const XML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\t': '&#x9;',
+  '\n': '&#xA;',
+  '\r': '&#xD;',
+};
+
+/**
+ * A text as the soap package must be given it, client and server alike: escaped here and handed
+ * over under its `$xml` key, which it writes verbatim (in document and RPC style). Its own escaping
+ * passes any text that begins with `<![CDATA[` and ends with `]]>` unescaped (xmlEscape in soap's
+ * utils). Escaped once, here, every character arrives as text.
+ */
+export function soapText(text: string): { $xml: string } {
+  return { $xml: text.replace(/[&<>"'\t\n\r]/g, (character) => XML_ESCAPES[character]!) };
+}

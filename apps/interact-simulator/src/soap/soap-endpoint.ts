@@ -13,6 +13,7 @@ import {
   SOAP_SERVICE,
   UNAUTHORIZED_CODE,
   UNAUTHORIZED_MESSAGE,
+  soapText,
   type LookupKind,
 } from '@app/interact';
 import { FaultInjectionService } from '../faults/fault-injection.service.js';
@@ -45,16 +46,9 @@ function notFoundEnvelope(sentence: string): string {
 
 const isTrue = (value: unknown) => value === true || value === 'true' || value === '1';
 
-/**
- * The soap package writes a text that begins with "<![CDATA[" and ends with "]]>" unescaped, as
- * markup; Interact would send it as the text it is. Such a text goes in a CDATA section of its
- * own, which the package leaves alone and every XML parser reads back as the text.
- */
+/** Every text of the pages as the soap package must be given it (see soapText). */
 function asText(value: unknown): unknown {
-  if (typeof value === 'string')
-    return value.startsWith('<![CDATA[') && value.endsWith(']]>')
-      ? `<![CDATA[${value.replaceAll(']]>', ']]]]><![CDATA[>')}]]>`
-      : value;
+  if (typeof value === 'string') return soapText(value);
   if (Array.isArray(value)) return value.map(asText);
   if (typeof value === 'object' && value !== null)
     return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, asText(child)]));
