@@ -1,30 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { demoHistories } from '../apps/interact-simulator/src/histories/demo-histories.js';
+import { describe, expect, it } from 'vitest';
 import type { SoapDialect } from '../apps/interact-simulator/src/soap/soap-dialect.js';
 import { essentialsOfFlow, essentialsOfRaw } from './support/essentials.js';
-import {
-  CapturingLogger,
-  REST_ACCOUNT,
-  SOAP_ACCOUNT,
-  demoAccounts,
-  startGateway,
-  type RunningGateway,
-} from './support/gateway.js';
+import { CapturingLogger, REST_ACCOUNT, SOAP_ACCOUNT, type RunningGateway } from './support/gateway.js';
 import { metricValue } from './support/metrics.js';
-import { DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
+import { SEEDED_PAGES } from './support/mutations.js';
+import { DEMO_IDS } from './support/simulator.js';
+import { useTestbed } from './support/testbed.js';
 
-let simulator: RunningSimulator;
-let gateway: RunningGateway;
-
-beforeAll(async () => {
-  simulator = await startSimulator();
-  gateway = await startGateway({ accounts: demoAccounts(simulator) });
-});
-afterAll(async () => {
-  await gateway?.close();
-  await simulator?.close();
-});
-beforeEach(() => simulator.reset());
+const testbed = useTestbed();
 
 const DIALECTS: [string, SoapDialect | null][] = [
   ['the soap package’s', null],
@@ -36,33 +19,23 @@ const DIALECTS: [string, SoapDialect | null][] = [
   ],
 ];
 
-/** Every seeded history that has pages, by id, with the query that finds it. */
-const FOUND = demoHistories(Date.now()).flatMap((history) =>
-  history.outcome.kind === 'pages' || history.outcome.kind === 'recorded'
-    ? [
-        {
-          uniqueId: history.uniqueId,
-          query: history.uniqueId === DEMO_IDS.old ? '?widerSearch=true' : '',
-          pages: history.outcome.pages as Record<string, unknown>[],
-        },
-      ]
-    : [],
-);
-
 // Each request goes upstream: the dialect changes between requests for the same history.
-const flow = (account: string, uniqueId: string, query: string) =>
+const flow = (gateway: RunningGateway, account: string, uniqueId: string) =>
   gateway
     .http()
-    .get(`/v1/accounts/${account}/interactions/${encodeURIComponent(uniqueId)}/flow${query}`)
+    .get(
+      `/v1/accounts/${account}/interactions/${encodeURIComponent(uniqueId)}/flow${uniqueId === DEMO_IDS.old ? '?widerSearch=true' : ''}`,
+    )
     .set('Cache-Control', 'no-cache');
 
 describe.each(DIALECTS)('SOAP in %s dialect', (_name, dialect) => {
-  it.each(FOUND.map((history) => [history.uniqueId, history] as const))(
+  it.each([...SEEDED_PAGES])(
     'reads %s as REST reads it, losing nothing the customer entered',
-    async (_id, { uniqueId, query, pages }) => {
-      await simulator.setFaults({ soapDialect: dialect });
-      const rest = await flow(REST_ACCOUNT, uniqueId, query).expect(200);
-      const soap = await flow(SOAP_ACCOUNT, uniqueId, query).expect(200);
+    async (uniqueId, pages) => {
+      const gateway = await testbed.gateway();
+      await testbed.simulator.setFaults({ soapDialect: dialect });
+      const rest = await flow(gateway, REST_ACCOUNT, uniqueId).expect(200);
+      const soap = await flow(gateway, SOAP_ACCOUNT, uniqueId).expect(200);
       expect(soap.body.pages).toEqual(rest.body.pages);
       expect(rest.body.pages).toHaveLength(pages.length);
       pages.forEach((raw, index) => {
@@ -76,7 +49,7 @@ describe.each(DIALECTS)('SOAP in %s dialect', (_name, dialect) => {
 describe('a history in the recorded shape', () => {
   it('comes from REST with a byte order mark and Interact’s own content type', async () => {
     const response = await fetch(
-      `${simulator.url}/interact/agent/version/2/account/${REST_ACCOUNT}/interactiondata/${DEMO_IDS.recorded}/fullFlow`,
+      `${testbed.simulator.url}/interact/agent/version/2/account/${REST_ACCOUNT}/interactiondata/${DEMO_IDS.recorded}/fullFlow`,
       {
         headers: {
           'Tenant-Id': 'demo-tenant-12345678',
@@ -90,7 +63,7 @@ describe('a history in the recorded shape', () => {
   });
 
   it.each([REST_ACCOUNT, SOAP_ACCOUNT])('keeps, on account %s, what the documented model lacks', async (account) => {
-    const { body } = await flow(account, DEMO_IDS.recorded, '').expect(200);
+    const { body } = await flow(await testbed.gateway(), account, DEMO_IDS.recorded).expect(200);
     const [accounts, details, photos] = body.pages;
     expect(accounts).toMatchObject({ title: 'Choose an account', navigatedAt: null, header: null, footer: null });
     expect(accounts.sections).toEqual([
@@ -121,44 +94,36 @@ describe('a history in the recorded shape', () => {
 describe('drift', () => {
   it('counts and logs once a field nobody has published, while callers get the history', async () => {
     const logger = new CapturingLogger();
-    const watched = await startGateway({ accounts: demoAccounts(simulator) }, { logger });
-    try {
-      for (const account of [REST_ACCOUNT, SOAP_ACCOUNT, REST_ACCOUNT]) {
-        const { body } = await watched
-          .http()
-          .get(`/v1/accounts/${account}/interactions/${DEMO_IDS.recordedSparse}/flow`)
-          .set('Cache-Control', 'no-cache')
-          .expect(200);
-        expect(body.pages[1].answers).toEqual([
-          expect.objectContaining({ kind: 'other', widget: 'starRating', label: 'Rate us', value: '5' }),
-        ]);
-      }
-      const field = 'page.pageContent.contentSections.sectionChoices.starRating';
-      const scrape = (await watched.http().get('/metrics').expect(200)).text;
-      const count = (account: string, transport: string) =>
-        metricValue(scrape, 'interact_payload_unknown_total', { account, transport, field });
-      expect(count(REST_ACCOUNT, 'rest')).toBe(2);
-      expect(count(SOAP_ACCOUNT, 'soap')).toBe(1);
-      // Known fields of recorded histories (collectionItem, selectionType, pageMenu, …) are no drift.
-      const fields = [...scrape.matchAll(/^interact_payload_unknown_total\{[^}]*field="([^"]*)"/gm)].map((m) => m[1]);
-      expect(new Set(fields)).toEqual(new Set([field]));
-      const warnings = logger.lines.filter((line) => line.includes('starRating'));
-      expect(warnings).toHaveLength(2);
-      expect(warnings.every((line) => line.startsWith('warn '))).toBe(true);
-    } finally {
-      await watched.close();
+    const watched = await testbed.gateway({}, {}, { logger });
+    for (const account of [REST_ACCOUNT, SOAP_ACCOUNT, REST_ACCOUNT]) {
+      const { body } = await watched
+        .http()
+        .get(`/v1/accounts/${account}/interactions/${DEMO_IDS.recordedSparse}/flow`)
+        .set('Cache-Control', 'no-cache')
+        .expect(200);
+      expect(body.pages[1].answers).toEqual([
+        expect.objectContaining({ kind: 'other', widget: 'starRating', label: 'Rate us', value: '5' }),
+      ]);
     }
+    const field = 'page.pageContent.contentSections.sectionChoices.starRating';
+    const scrape = (await watched.http().get('/metrics').expect(200)).text;
+    const count = (account: string, transport: string) =>
+      metricValue(scrape, 'interact_payload_unknown_total', { account, transport, field });
+    expect(count(REST_ACCOUNT, 'rest')).toBe(2);
+    expect(count(SOAP_ACCOUNT, 'soap')).toBe(1);
+    // Known fields of recorded histories (collectionItem, selectionType, pageMenu, …) are no drift.
+    const fields = [...scrape.matchAll(/^interact_payload_unknown_total\{[^}]*field="([^"]*)"/gm)].map((m) => m[1]);
+    expect(new Set(fields)).toEqual(new Set([field]));
+    const warnings = logger.lines.filter((line) => line.includes('starRating'));
+    expect(warnings).toHaveLength(2);
+    expect(warnings.every((line) => line.startsWith('warn '))).toBe(true);
   });
 
   it('does not count the fields of histories in the recorded shape as drift', async () => {
-    const watched = await startGateway({ accounts: demoAccounts(simulator) });
-    try {
-      for (const account of [REST_ACCOUNT, SOAP_ACCOUNT])
-        await watched.http().get(`/v1/accounts/${account}/interactions/${DEMO_IDS.recorded}/flow`).expect(200);
-      const scrape = (await watched.http().get('/metrics').expect(200)).text;
-      expect(scrape).not.toMatch(/^interact_payload_unknown_total\{/m);
-    } finally {
-      await watched.close();
-    }
+    const watched = await testbed.gateway();
+    for (const account of [REST_ACCOUNT, SOAP_ACCOUNT])
+      await watched.http().get(`/v1/accounts/${account}/interactions/${DEMO_IDS.recorded}/flow`).expect(200);
+    const scrape = (await watched.http().get('/metrics').expect(200)).text;
+    expect(scrape).not.toMatch(/^interact_payload_unknown_total\{/m);
   });
 });

@@ -4,19 +4,12 @@ import { SOAP_OPERATIONS } from '@app/interact';
 import { readRestPayload } from '../libs/interact-client/src/rest.payload.js';
 import { readSoapPayload } from '../libs/interact-client/src/soap.payload.js';
 import { normalizePages } from '../apps/gateway/src/flow/flow.normalizer.js';
-import { demoHistories } from '../apps/interact-simulator/src/histories/demo-histories.js';
 import { dialectEnvelope } from '../apps/interact-simulator/src/soap/soap-dialect.js';
 import { essentialsOfFlow, essentialsOfRaw } from './support/essentials.js';
-import { mutate, soapDialect } from './support/mutations.js';
+import { SEEDED_PAGES, mutate, soapDialect } from './support/mutations.js';
 
 /** Every seeded history with pages; the long ones cut short, as their pages repeat one shape. */
-const SEEDED = new Map(
-  demoHistories(Date.now()).flatMap((history) =>
-    history.outcome.kind === 'pages' || history.outcome.kind === 'recorded'
-      ? [[history.uniqueId, history.outcome.pages.slice(0, 6) as object[]] as const]
-      : [],
-  ),
-);
+const SEEDED = new Map([...SEEDED_PAGES].map(([uniqueId, pages]) => [uniqueId, pages.slice(0, 6)]));
 
 const RESPONSE = SOAP_OPERATIONS.interactionId.response;
 const BYTE_ORDER_MARK = [0xef, 0xbb, 0xbf];

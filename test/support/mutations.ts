@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { demoHistories } from '../../apps/interact-simulator/src/histories/demo-histories.js';
 import type { SoapDialect } from '../../apps/interact-simulator/src/soap/soap-dialect.js';
 
 /**
@@ -111,3 +112,12 @@ export const soapDialect: fc.Arbitrary<SoapDialect> = fc.record({
   reorder: fc.boolean(),
   cdata: fc.boolean(),
 });
+
+/** The pages of every seeded history that has some, by id, as the simulator serves them. */
+export const SEEDED_PAGES: ReadonlyMap<string, readonly Json[]> = new Map(
+  demoHistories(Date.now()).flatMap((history) =>
+    history.outcome.kind === 'pages' || history.outcome.kind === 'recorded'
+      ? [[history.uniqueId, history.outcome.pages as Json[]] as const]
+      : [],
+  ),
+);
