@@ -50,6 +50,17 @@ export interface ReadHistory {
   unknownFields: string[];
 }
 
+/** The fields of a choice that are not its widget, although an object may stand there (firstName goes with collectionItem). */
+const CHOICE_PROPERTIES = [
+  'id',
+  'choiceLabel',
+  'choiceValue',
+  'referenceName',
+  'displayStyle',
+  'tableHeaders',
+  'firstName',
+] as const;
+
 /**
  * The fields each object is known to carry: documented, or seen in published histories. Anything
  * else is read past and reported, so that operators see Interact change its payload.
@@ -72,19 +83,8 @@ const KNOWN = {
     'displayStyle',
     'tableHeaders',
   ],
-  // collectionItem and its sibling firstName are in published histories: a widget the gateway
-  // shows as kind "other", known all the same.
-  choice: [
-    'id',
-    'choiceLabel',
-    'choiceValue',
-    'referenceName',
-    'displayStyle',
-    'tableHeaders',
-    'firstName',
-    'collectionItem',
-    ...INTERACT_WIDGET_KEYS,
-  ],
+  // collectionItem is in published histories: a widget the gateway shows as kind "other", known all the same.
+  choice: [...CHOICE_PROPERTIES, 'collectionItem', ...INTERACT_WIDGET_KEYS],
   clickToContinue: ['buttonLabel'],
   choiceOption: ['multiSelect'],
   choiceSwitch: ['onLabel', 'offLabel'],
@@ -101,15 +101,7 @@ const KNOWN_SETS = Object.fromEntries(
 
 const WIDGET_KEYS = new Set<string>(INTERACT_WIDGET_KEYS);
 
-/** Fields that are not widgets although an object may stand there. */
-const CHOICE_PROPERTIES = new Set([
-  'id',
-  'choiceLabel',
-  'choiceValue',
-  'referenceName',
-  'displayStyle',
-  'tableHeaders',
-]);
+const CHOICE_PROPERTY_SET = new Set<string>(CHOICE_PROPERTIES);
 
 /** Bounds what one history can add to the drift report, and so to metric labels and logs. */
 const UNKNOWN_FIELDS_PER_HISTORY = 32;
@@ -144,7 +136,7 @@ class Reader {
       const value = raw[field];
       if (value === undefined || value === null) continue;
       if (WIDGET_KEYS.has(field)) return field;
-      other ??= !CHOICE_PROPERTIES.has(field) && isObject(value) ? field : null;
+      other ??= !CHOICE_PROPERTY_SET.has(field) && isObject(value) ? field : null;
     }
     return other;
   }
