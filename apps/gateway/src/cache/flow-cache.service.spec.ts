@@ -4,7 +4,7 @@ import { MemoryStore } from '@app/cache';
 import type { GatewayAccount, GatewayConfig } from '../config/gateway.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProblemException } from '../problems/problem.js';
-import { FlowCacheService, flowCacheKey } from './flow-cache.service.js';
+import { FlowCacheService, OwnFailure, flowCacheKey } from './flow-cache.service.js';
 
 const account = { accountId: '12345678', environmentName: 'PROD' } as GatewayAccount;
 
@@ -45,9 +45,9 @@ describe('FlowCacheService', () => {
     cacheTtlMs: 1,
     resilience: { retryDeadlineMs: 1_000 },
   } as GatewayAccount;
-  const cache = (): FlowCacheService =>
+  const cache = (store = new MemoryStore(1024 * 1024)): FlowCacheService =>
     new FlowCacheService(
-      new MemoryStore(1024 * 1024),
+      store,
       {
         cache: {
           keyPrefix: 'test',
@@ -91,5 +91,33 @@ describe('FlowCacheService', () => {
     await stored(flows);
     const load = () => Promise.reject(new ProblemException('validation-failed', 'bad'));
     await expect(flows.serve('key', staleAccount, false, load)).rejects.toMatchObject({ slug: 'validation-failed' });
+  });
+
+  it.each([
+    ['a miss', false],
+    ['a no-cache request', true],
+  ])('lets %s that joined a load go on when the load failed for its starter alone', async (_case, noCache) => {
+    const store = new MemoryStore(1024 * 1024);
+    const flows = cache(store);
+    let refuse = () => undefined as void;
+    const starter = flows.serve(
+      'key',
+      staleAccount,
+      noCache,
+      () =>
+        new Promise((_resolve, reject) => {
+          refuse = () => reject(new OwnFailure(new ProblemException('upstream-unavailable', 'over its share')));
+        }),
+    );
+    await sleep(5);
+    const joiner = flows.serve('key', staleAccount, noCache, () =>
+      Promise.resolve({ kind: 'flow', body: Buffer.from('{"joiner":true}') }),
+    );
+    await sleep(5);
+    refuse();
+    await expect(starter).rejects.toMatchObject({ slug: 'upstream-unavailable' });
+    expect((await joiner).entry.body.toString()).toBe('{"joiner":true}');
+    // Nor is the starter's failure left for other replicas.
+    expect(await store.get('key:failed')).toBeNull();
   });
 });

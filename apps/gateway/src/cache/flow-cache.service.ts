@@ -34,6 +34,21 @@ const failureKey = (key: string) => `${key}:failed`;
 
 export type Loaded = { kind: 'flow'; body: Buffer } | { kind: 'not-found'; detail: string };
 
+/**
+ * A load's failure that is the starting request's alone, such as its client's share of the
+ * bulkhead being full: the requests that joined the load go on to load for themselves, and no
+ * other replica is told of it. The starting request gets `failure`.
+ */
+export class OwnFailure extends Error {
+  constructor(readonly failure: unknown) {
+    super('a failure of the request that started the load alone');
+  }
+}
+
+const ownFailureUnwrapped = (error: unknown): never => {
+  throw error instanceof OwnFailure ? error.failure : error;
+};
+
 interface EntryMeta {
   kind: Loaded['kind'];
   etag: string;
@@ -205,12 +220,19 @@ export class FlowCacheService {
 
   /** A miss: joins the key's load in flight in this replica, a forced one included, or starts one. */
   private fill(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<FlowEntry> {
-    let pending = this.inflight.get(key) ?? this.forced.get(key);
-    if (!pending) {
-      pending = this.fillOnce(key, account, load, 0).finally(() => this.inflight.delete(key));
-      this.inflight.set(key, pending);
-    }
-    return pending;
+    const joined = this.inflight.get(key) ?? this.forced.get(key);
+    if (joined) return this.join(joined, () => this.fill(key, account, load));
+    const pending = this.fillOnce(key, account, load, 0).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, pending);
+    return pending.catch(ownFailureUnwrapped);
+  }
+
+  /** A load in flight, as a request that did not start it sees it: another's own failure makes it load again. */
+  private join(pending: Promise<FlowEntry>, again: () => Promise<FlowEntry>): Promise<FlowEntry> {
+    return pending.catch((error: unknown) => {
+      if (error instanceof OwnFailure) return again();
+      throw error;
+    });
   }
 
   /**
@@ -224,12 +246,11 @@ export class FlowCacheService {
    * caller could send one upstream call per request.
    */
   private refill(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<FlowEntry> {
-    let pending = this.forced.get(key);
-    if (!pending) {
-      pending = this.fillOnce(key, account, load, Date.now()).finally(() => this.forced.delete(key));
-      this.forced.set(key, pending);
-    }
-    return pending;
+    const joined = this.forced.get(key);
+    if (joined) return this.join(joined, () => this.refill(key, account, load));
+    const pending = this.fillOnce(key, account, load, Date.now()).finally(() => this.forced.delete(key));
+    this.forced.set(key, pending);
+    return pending.catch(ownFailureUnwrapped);
   }
 
   /**

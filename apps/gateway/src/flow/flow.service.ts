@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UpstreamError, type FlowLookup } from '@app/interact-client';
 import { AccountsService, type ConfiguredAccount } from '../accounts/accounts.service.js';
 import { GatewayOverloadedError, UpstreamUnavailableError } from '../accounts/resilient-transport.js';
-import { FlowCacheService, flowCacheKey, type Loaded, type Served } from '../cache/flow-cache.service.js';
+import { FlowCacheService, OwnFailure, flowCacheKey, type Loaded, type Served } from '../cache/flow-cache.service.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
 import { ProblemException } from '../problems/problem.js';
 import { FlowRenderer } from './flow.renderer.js';
@@ -90,7 +90,11 @@ export class FlowService {
             : `No history for ${describeLookup(lookup)} in the last 3 months. Retry with widerSearch=true to search the last 12 months.`,
         };
       }
-      throw this.problemFor(error, account.accountId, account.timeoutMs, requestId);
+      const problem = this.problemFor(error, account.accountId, account.timeoutMs, requestId);
+      // Refused for this client's share alone: the requests of other clients that joined its load load for themselves.
+      if (error instanceof UpstreamUnavailableError && error.reason === 'client_share_full')
+        throw new OwnFailure(problem);
+      throw problem;
     }
   }
 
