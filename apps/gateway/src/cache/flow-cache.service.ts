@@ -127,6 +127,8 @@ export class FlowCacheService {
   private readonly unwritten = new Map<string, FlowEntry>();
   /** Each write with the lock release that follows it. */
   private readonly writes = new Set<Promise<void>>();
+  /** Keys whose lock this replica holds, each with the promise of its release. */
+  private readonly releases = new Map<string, Promise<void>>();
   private readonly refreshing = new Set<string>();
   private readonly cache: CacheConfig;
   /**
@@ -276,9 +278,18 @@ export class FlowCacheService {
       }
       if (token !== null) {
         const stopRenewing = this.renewLease(key, token, holdMs);
+        let released: () => void = ignore;
+        const release = new Promise<void>((resolve) => (released = resolve));
+        this.releases.set(key, release);
         const unlock = () => {
           stopRenewing();
-          return this.store.unlock(key, token).then(ignore, ignore);
+          return this.store
+            .unlock(key, token)
+            .then(ignore, ignore)
+            .finally(() => {
+              if (this.releases.get(key) === release) this.releases.delete(key);
+              released();
+            });
         };
         try {
           // The other replicas poll for the entry while the lock is held: it goes once the entry is written.
@@ -287,6 +298,15 @@ export class FlowCacheService {
           void this.shareFailure(key, error).then(unlock);
           throw error;
         }
+      }
+      const ours = this.releases.get(key);
+      if (ours) {
+        // This replica's own load holds the lock while it writes its entry, after its answer went:
+        // wait for that rather than poll, which cost a no-cache caller a poll's time per request.
+        await ours;
+        const { entry } = await this.read(key, 'shared');
+        if (entry && Date.now() < entry.freshUntil && entry.storedAt >= storedSince) return entry;
+        continue;
       }
       const entry = await this.awaitOtherReplica(key, holdMs, storedSince);
       if (entry) return entry;
