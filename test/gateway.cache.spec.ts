@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CacheConfig, GatewayAccount } from '../apps/gateway/src/config/gateway.config.js';
 import { DEMO_IDS } from './support/simulator.js';
 import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY, apiClient, memoryCache } from './support/gateway.js';
-import { OwnRedis, SHARED_REDIS_URL, redisCache, uniquePrefix } from './support/redis.js';
+import { SHARED_REDIS_URL, redisCache, uniquePrefix, useOwnRedis } from './support/redis.js';
 import { useTestbed } from './support/testbed.js';
 
 const testbed = useTestbed();
@@ -322,15 +322,7 @@ describe('cache shared by replicas through Redis', () => {
 });
 
 describe('a Redis that freezes, dies and comes back', () => {
-  let redis: OwnRedis;
-
-  beforeAll(async () => {
-    redis = await OwnRedis.launch();
-  });
-  afterAll(async () => {
-    redis.thaw();
-    await redis.kill();
-  });
+  const redis = useOwnRedis();
 
   /** A gateway on this Redis with one flow cached, and its cache service. */
   const warmGateway = async (commandTimeoutMs: number) => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheConfig } from '../apps/gateway/src/config/gateway.config.js';
 import { CapturingLogger, REST_ACCOUNT, type RunningGateway } from './support/gateway.js';
 import { OwnRedisCluster } from './support/redis-cluster.js';
-import { OwnRedis, redisCache } from './support/redis.js';
+import { OwnRedis, redisCache, useOwnRedis } from './support/redis.js';
 import { DEMO_IDS } from './support/simulator.js';
 import { useTestbed } from './support/testbed.js';
 
@@ -84,15 +84,7 @@ async function upstreamMs(gw: RunningGateway): Promise<number> {
 }
 
 describe('a single Redis that freezes, thaws, dies and comes back', () => {
-  let redis: OwnRedis;
-
-  beforeAll(async () => {
-    redis = await OwnRedis.launch();
-  });
-  afterAll(async () => {
-    redis.thaw();
-    await redis.kill();
-  });
+  const redis = useOwnRedis();
 
   it('holds no request past the command timeout plus the upstream call, and readiness says why', async () => {
     const logger = new CapturingLogger();
@@ -134,15 +126,7 @@ describe('a single Redis that freezes, thaws, dies and comes back', () => {
 });
 
 describe('a gateway shutting down while its Redis is frozen', () => {
-  let redis: OwnRedis;
-
-  beforeAll(async () => {
-    redis = await OwnRedis.launch();
-  });
-  afterAll(async () => {
-    redis.thaw();
-    await redis.kill();
-  });
+  const redis = useOwnRedis();
 
   it('closes within the command timeout, its pending writes included', async () => {
     const gw = await testbed.gateway({ cache: standalone(redis.url) });
@@ -157,12 +141,7 @@ describe('a gateway shutting down while its Redis is frozen', () => {
 
 describe('a Redis that refuses the password', () => {
   const password = 'the-right-one';
-  let redis: OwnRedis;
-
-  beforeAll(async () => {
-    redis = await OwnRedis.launch({ password });
-  });
-  afterAll(() => redis.kill());
+  const redis = useOwnRedis({ password });
 
   it.each([
     ['a wrong password', 'canary-wrong-password', 'WRONGPASS'],

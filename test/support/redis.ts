@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import type { CacheConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import { memoryCache } from './gateway.js';
 
@@ -126,4 +127,26 @@ export class OwnRedis {
     child.kill('SIGKILL');
     await exited;
   }
+}
+
+/**
+ * A redis-server of the describe block's own: launched before its tests, thawed and killed after
+ * them. What it returns stands for the server once launched.
+ */
+export function useOwnRedis(options: OwnRedisOptions = {}): OwnRedis {
+  let redis: OwnRedis | undefined;
+  beforeAll(async () => {
+    redis = await OwnRedis.launch(options);
+  });
+  afterAll(async () => {
+    redis?.thaw();
+    await redis?.kill();
+  });
+  return new Proxy({} as OwnRedis, {
+    get(_target, property) {
+      if (!redis) throw new Error('the redis-server starts in beforeAll');
+      const value: unknown = Reflect.get(redis, property);
+      return typeof value === 'function' ? value.bind(redis) : value;
+    },
+  });
 }
