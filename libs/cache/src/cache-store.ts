@@ -17,8 +17,7 @@ export interface CacheStore {
   isLocked(key: string): Promise<boolean>;
   /** Adds hits (1 by default) to the fixed window of key; resolves with the hits so far and the window's remaining life. */
   countHits(key: string, windowMs: number, hits?: number): Promise<{ hits: number; resetInMs: number }>;
-  /** Whether the store answers right now. */
-  isUp(): boolean;
+  /** Whether the store answers right now, and if not, why. */
   health(): StoreHealth;
   /** Waits for the store to answer, at most timeoutMs; resolves whether it does. */
   waitUntilUp(timeoutMs: number): Promise<boolean>;

@@ -77,10 +77,6 @@ export class MemoryStore implements CacheStore {
     return { hits: window.hits, resetInMs: window.resetsAt - now };
   }
 
-  isUp(): boolean {
-    return true;
-  }
-
   health(): StoreHealth {
     return { state: 'up' };
   }

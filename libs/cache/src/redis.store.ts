@@ -176,16 +176,12 @@ export class RedisStore implements CacheStore {
     return { hits: total, resetInMs: Math.max(0, resetInMs) };
   }
 
-  isUp(): boolean {
-    return this.current.state === 'up';
-  }
-
   health(): StoreHealth {
     return this.current;
   }
 
   waitUntilUp(timeoutMs: number): Promise<boolean> {
-    if (this.isUp()) return Promise.resolve(true);
+    if (this.current.state === 'up') return Promise.resolve(true);
     return new Promise((resolve) => {
       const done = (up: boolean) => {
         clearTimeout(timer);

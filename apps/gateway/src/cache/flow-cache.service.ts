@@ -151,10 +151,6 @@ export class FlowCacheService {
     this.local = store.kind === 'redis' && local.ttlMs > 0 ? new MemoryStore(local.maxBytes) : undefined;
   }
 
-  isStoreUp(): boolean {
-    return this.store.isUp();
-  }
-
   /** A flow the store holds fresh, served as a hit; undefined for anything that takes more (see serve). */
   async freshFlow(key: string): Promise<Served | undefined> {
     const { entry } = await this.read(key);
