@@ -15,7 +15,7 @@ ENV SCARF_ANALYTICS=false \
 # The lockfile alone decides the dependency layer, so a source change reuses it.
 COPY package.json package-lock.json ./
 RUN npm ci
-COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/copy-assets.mjs ./scripts/
 COPY libs ./libs
 COPY apps ./apps
