@@ -14,34 +14,26 @@ import {
   statusFailure,
 } from './upstream.errors.js';
 
-type SoapOperation = (args: object, options: object, headers: object) => Promise<unknown>;
+/** What the soap package's buildRequest makes of a call: everything undici needs to send it. */
+interface BuiltRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string | number>;
+  data: string;
+}
+
 type SoapCallback = (error: unknown, response?: unknown, body?: unknown) => unknown;
 
 /**
  * Marks the options of an operation call, as opposed to the fetching of the WSDL and its imports,
- * and carries the call's credentials. Under a symbol they stay out of the soap package's sight: it
- * copies and logs (with DEBUG=node-soap) the request options and headers it is given, never a
- * symbol's.
+ * and receives the request the package built for it (see GuardedHttpClient.request). Under a
+ * symbol it stays out of the package's sight: it copies and logs (with DEBUG=node-soap) the
+ * options it is given, never a symbol's.
  */
-const CALL = Symbol('interact operation call');
+const BUILT = Symbol('interact operation call');
 
-interface CallOptions extends soap.IExOptions {
-  [CALL]: Record<string, string>;
-  signal: AbortSignal;
-  maxContentLength: number;
-}
-
-/**
- * An operation's answer, handed back unread. The soap package parses whatever reaches its success
- * path on the event loop with sax-js, about a megabyte a second; the error path is the one way
- * past it, and the caller reads the body itself, off the event loop if it is large. No Error,
- * since it reports no failure: capturing a stack on every call cost 30 µs.
- */
-class UnreadAnswer {
-  constructor(
-    readonly status: number,
-    readonly body: Uint8Array,
-  ) {}
+interface BuildOptions extends soap.IExOptions {
+  [BUILT]?: BuiltRequest;
 }
 
 /** SOAP 1.1 forbids a DOCTYPE in a message; sax takes exactly these characters, in any case, for one. */
@@ -52,32 +44,16 @@ const overCap = (error: unknown) =>
   (error as { code?: unknown } | undefined)?.code === 'ERR_BAD_RESPONSE' &&
   /^maxContentLength size of \d+ exceeded$/.test((error as { message?: string }).message ?? '');
 
-/** What the soap package's buildRequest makes of a call: everything undici needs to send it. */
-interface BuiltRequest {
-  url: string;
-  method: string;
-  headers: Record<string, string | number>;
-  data: string;
-}
-
 /**
- * The one HTTP client the soap package gets, for the WSDL, its imports and every call. The package
- * builds each call (envelope and headers); undici sends it over keep-alive connections, since
- * axios cost a millisecond more per call, and its answer never reaches the package's parsers (see
- * UnreadAnswer). A WSDL or schema that declares a DOCTYPE is refused before they see it, so
- * nothing in one is ever read, let alone expanded; the rest reach them verbatim: the package's own
- * clean-up cuts the envelope out with a regular expression that backtracks quadratically (80 kB of
- * "<" hold the event loop for seconds, a megabyte for minutes) and, by deleting a comment, could
- * join "<!" and "DOCTYPE" after the check.
+ * The one HTTP client the soap package gets. It fetches the WSDL and its imports through the
+ * package's axios, and sends no operation call: it keeps the request the package built, for the
+ * transport to send (see buildCall). A WSDL or schema that declares a DOCTYPE is refused before
+ * the package's parsers see it, so nothing in one is ever read, let alone expanded; the rest reach
+ * them verbatim: the package's own clean-up cuts the envelope out with a regular expression that
+ * backtracks quadratically (80 kB of "<" hold the event loop for seconds, a megabyte for minutes)
+ * and, by deleting a comment, could join "<!" and "DOCTYPE" after the check.
  */
 class GuardedHttpClient extends soap.HttpClient {
-  private readonly calls: Agent;
-
-  constructor(connectTimeoutMs: number) {
-    super();
-    this.calls = new Agent({ connections: 64, keepAliveTimeout: 30_000, connectTimeout: connectTimeoutMs });
-  }
-
   override handleResponse(_request: unknown, _response: unknown, body: unknown): unknown {
     return body;
   }
@@ -89,10 +65,10 @@ class GuardedHttpClient extends soap.HttpClient {
     headers?: soap.IHeaders,
     options?: soap.IExOptions,
   ): ReturnType<soap.HttpClient['request']> {
-    if (options && CALL in options) {
-      const sent = this.send(this.buildRequest(url, data, headers, options) as BuiltRequest, options as CallOptions);
-      sent.then(callback, callback);
-      return sent as unknown as ReturnType<soap.HttpClient['request']>;
+    if (options && BUILT in options) {
+      (options as BuildOptions)[BUILT] = this.buildRequest(url, data, headers, options) as BuiltRequest;
+      // The package drops what its HTTP client returns for an operation call (Client._defineMethod).
+      return undefined as never;
     }
     const guarded: SoapCallback = (error, response, body) => {
       if (overCap(error)) {
@@ -105,31 +81,22 @@ class GuardedHttpClient extends soap.HttpClient {
     };
     return super.request(url, data, guarded, headers, options);
   }
+}
 
-  close(): Promise<void> {
-    return this.calls.close();
-  }
-
-  private async send(request: BuiltRequest, options: CallOptions): Promise<UnreadAnswer> {
-    const target = new URL(request.url);
-    const headers: Record<string, string> = {};
-    // Lower case, so that fetchCapped replaces the package's Accept-Encoding "none", which no standard names.
-    for (const [name, value] of Object.entries({ ...request.headers, ...options[CALL] }))
-      headers[name.toLowerCase()] = String(value);
-    const { status, body } = await fetchCapped(
-      this.calls,
-      {
-        origin: target.origin,
-        path: target.pathname + target.search,
-        method: request.method as 'POST',
-        headers,
-        body: request.data,
-        signal: options.signal,
-      },
-      options.maxContentLength,
-    );
-    return new UnreadAnswer(status, body);
-  }
+/**
+ * The request, envelope and headers, that the soap package builds for an operation, unsent. Its
+ * client builds a call and hands it to its HTTP client in one synchronous run, and never hears of
+ * it again: the package would read the answer on the event loop with sax-js, about a megabyte a
+ * second, where the transport hands it back unread for its caller to read, off the event loop if
+ * it is large.
+ */
+function buildCall(client: soap.Client, operation: string, args: object): BuiltRequest {
+  const options: BuildOptions = { [BUILT]: undefined };
+  const call = client[operation] as soap.SoapMethod;
+  call(args, () => undefined, options, {});
+  const built = options[BUILT];
+  if (!built) throw new UpstreamFailedError('the soap package did not hand over the call it built');
+  return built;
 }
 
 /** What XML 1.0 can carry at all, even as a character reference: no other C0 control, no U+FFFE/U+FFFF, no lone surrogate. */
@@ -164,18 +131,21 @@ function importsOnlyFrom(wsdl: string): (resolved: string) => string {
 }
 
 /**
- * SOAP "Get Full Interaction Flow" with the soap package: one client per account, built once from
- * the account's WSDL and reused. Credentials travel as per-call HTTP headers, added by the HTTP
- * client after the package has built the call: never on the client, never in the package's hands.
+ * SOAP "Get Full Interaction Flow": the soap package builds each call, envelope and headers, from
+ * the account's WSDL, loaded once and reused; the transport sends it itself over undici keep-alive
+ * connections (axios cost a millisecond more per call) and hands the answer back unread. The
+ * credentials travel as per-call HTTP headers added to the built call: never on the client, never
+ * in the package's hands.
  */
 export class SoapFlowTransport implements FlowTransport {
   readonly kind = 'soap';
   private client?: Promise<soap.Client>;
-  private readonly http: GuardedHttpClient;
+  private readonly http = new GuardedHttpClient();
+  private readonly agent: Agent;
   private readonly credentials: Record<string, string>;
 
   constructor(private readonly account: UpstreamAccount) {
-    this.http = new GuardedHttpClient(account.timeoutMs);
+    this.agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, connectTimeout: account.timeoutMs });
     this.credentials = credentialHeaders(account);
   }
 
@@ -184,22 +154,15 @@ export class SoapFlowTransport implements FlowTransport {
     const operation = SOAP_OPERATIONS[lookup.kind];
     const args = { [operation.field]: xmlText(lookup.value), ...(lookup.widerSearch ? { widerSearch: true } : {}) };
     const client = await this.loadClient();
-    const call = client[`${operation.operation}Async`] as SoapOperation;
     // The signal bounds the whole call, a slow drip included.
     const signal = callSignal(account.timeoutMs, cancel);
-    let answer: UnreadAnswer;
+    let answer: { status: number; body: Uint8Array };
     try {
-      const options: CallOptions = {
-        signal,
-        maxContentLength: account.maxResponseBytes,
-        [CALL]: this.credentials,
-      };
-      await call.call(client, args, options, {});
-      throw new PayloadError('the soap package read an answer it should have handed back');
+      const request = buildCall(client, operation.operation, args);
+      answer = await this.send(request, signal);
     } catch (error) {
       if (signal.aborted) throw new UpstreamTimeoutError(`no answer within ${account.timeoutMs} ms`);
-      if (!(error instanceof UnreadAnswer)) throw callFailure(error);
-      answer = error;
+      throw callFailure(error);
     }
     const { status, body } = answer;
     // A fault comes with 500; a gateway in between may answer 502, 503 or 504, which are worth a retry.
@@ -211,7 +174,27 @@ export class SoapFlowTransport implements FlowTransport {
   }
 
   close(): Promise<void> {
-    return this.http.close();
+    return this.agent.close();
+  }
+
+  private send(request: BuiltRequest, signal: AbortSignal): Promise<{ status: number; body: Uint8Array }> {
+    const target = new URL(request.url);
+    const headers: Record<string, string> = {};
+    // Lower case, so that fetchCapped replaces the package's Accept-Encoding "none", which no standard names.
+    for (const [name, value] of Object.entries({ ...request.headers, ...this.credentials }))
+      headers[name.toLowerCase()] = String(value);
+    return fetchCapped(
+      this.agent,
+      {
+        origin: target.origin,
+        path: target.pathname + target.search,
+        method: request.method as 'POST',
+        headers,
+        body: request.data,
+        signal,
+      },
+      this.account.maxResponseBytes,
+    );
   }
 
   private loadClient(): Promise<soap.Client> {
