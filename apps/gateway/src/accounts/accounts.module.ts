@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AccountsService } from './accounts.service.js';
+import { FlowTransportFactory } from './flow-transport.factory.js';
 
 @Module({
-  providers: [AccountsService],
+  providers: [FlowTransportFactory, AccountsService],
   exports: [AccountsService],
 })
 export class AccountsModule {}

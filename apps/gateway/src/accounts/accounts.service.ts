@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { RestFlowTransport, SoapFlowTransport } from '@app/interact-client';
 import { GATEWAY_CONFIG, type GatewayAccount, type GatewayConfig } from '../config/gateway.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { FlowTransportFactory } from './flow-transport.factory.js';
 import { ResilientTransport, type CircuitStateName } from './resilient-transport.js';
 
 export interface ConfiguredAccount {
@@ -14,9 +14,13 @@ export interface ConfiguredAccount {
 export class AccountsService implements OnApplicationShutdown {
   private readonly accounts = new Map<string, ConfiguredAccount>();
 
-  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, metrics: MetricsService) {
+  constructor(
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    metrics: MetricsService,
+    transports: FlowTransportFactory,
+  ) {
     for (const account of config.accounts) {
-      const wire = account.transport === 'rest' ? new RestFlowTransport(account) : new SoapFlowTransport(account);
+      const wire = transports.create(account);
       const clientsAllowed = config.clients.filter((client) => client.accounts.includes(account.accountId)).length;
       this.accounts.set(account.accountId, {
         account,
