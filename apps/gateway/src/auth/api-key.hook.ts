@@ -2,8 +2,6 @@ import { hash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { CacheStore } from '@app/cache';
-import { CACHE_STORE } from '../cache/cache.tokens.js';
 import { GATEWAY_CONFIG, type ApiClient, type GatewayConfig } from '../config/gateway.config.js';
 import { sendProblemException } from '../problems/problem.filter.js';
 import { ProblemException } from '../problems/problem.js';
@@ -29,7 +27,6 @@ const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 @Injectable()
 export class ApiKeyHook implements OnModuleInit {
   private readonly configuredAccounts: Set<string>;
-  private readonly rateLimiter: RateLimiter;
   /**
    * Keys already matched, with their client: hashing the key of every request cost a cache hit
    * about a tenth of its time. Only keys that matched enter, so it never holds more than the
@@ -40,10 +37,9 @@ export class ApiKeyHook implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(CACHE_STORE) store: CacheStore,
+    private readonly rateLimiter: RateLimiter,
   ) {
     this.configuredAccounts = new Set(config.accounts.map((account) => account.accountId));
-    this.rateLimiter = new RateLimiter(store, config.cache.keyPrefix);
   }
 
   onModuleInit(): void {

@@ -1,9 +1,20 @@
 import { Module } from '@nestjs/common';
+import type { CacheStore } from '@app/cache';
 import { CacheModule } from '../cache/cache.module.js';
+import { CACHE_STORE } from '../cache/cache.tokens.js';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
 import { ApiKeyHook } from './api-key.hook.js';
+import { RateLimiter } from './rate-limiter.js';
 
 @Module({
   imports: [CacheModule],
-  providers: [ApiKeyHook],
+  providers: [
+    {
+      provide: RateLimiter,
+      useFactory: (store: CacheStore, config: GatewayConfig) => new RateLimiter(store, config.cache.keyPrefix),
+      inject: [CACHE_STORE, GATEWAY_CONFIG],
+    },
+    ApiKeyHook,
+  ],
 })
 export class AuthModule {}
