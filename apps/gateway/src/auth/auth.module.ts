@@ -3,7 +3,7 @@ import type { CacheStore } from '@app/cache';
 import { CacheModule } from '../cache/cache.module.js';
 import { CACHE_STORE } from '../cache/cache.tokens.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
-import { ApiKeyHook } from './api-key.hook.js';
+import { AuthAndRateLimitHook } from './auth-and-rate-limit.hook.js';
 import { RateLimiter } from './rate-limiter.js';
 
 @Module({
@@ -14,7 +14,7 @@ import { RateLimiter } from './rate-limiter.js';
       useFactory: (store: CacheStore, config: GatewayConfig) => new RateLimiter(store, config.cache.keyPrefix),
       inject: [CACHE_STORE, GATEWAY_CONFIG],
     },
-    ApiKeyHook,
+    AuthAndRateLimitHook,
   ],
 })
 export class AuthModule {}

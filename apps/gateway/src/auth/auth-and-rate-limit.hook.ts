@@ -19,13 +19,14 @@ const REALM = 'Bearer realm="interact-flow-gateway"';
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 
 /**
- * Every API call names its client with `Authorization: Bearer <key>`. Keys are known only by
- * their SHA-256, compared with every client's in constant time; a client reads only its accounts,
- * within its rate limit. A Fastify hook rather than a Nest guard, so that it guards the cache-hit
- * lane (CachedFlowHook), which answers before Nest is involved, and Nest's routes alike.
+ * Authenticates each API call, authorizes it for the account it names and holds its client to its
+ * rate limit. A call names its client with `Authorization: Bearer <key>`; keys are known only by
+ * their SHA-256, compared with every client's in constant time. A Fastify hook rather than a Nest
+ * guard, so that it guards the cache-hit lane (CachedFlowHook), which answers before Nest is
+ * involved, and Nest's routes alike.
  */
 @Injectable()
-export class ApiKeyHook implements OnModuleInit {
+export class AuthAndRateLimitHook implements OnModuleInit {
   private readonly configuredAccounts: Set<string>;
   /**
    * Keys already matched, with their client: hashing the key of every request cost a cache hit
