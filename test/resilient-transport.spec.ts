@@ -108,9 +108,9 @@ describe('ResilientTransport', () => {
       const sum = values.find(({ metricName }) => metricName?.endsWith('_sum'));
       if (!sum) throw new Error('the attempt has not ended yet');
       return sum;
-    });
+    }, 3_000);
     expect(attempt.labels.outcome).toBe('timeout');
-    expect(attempt.value).toBeLessThan(1);
+    expect(attempt.value).toBeLessThan(2);
     expect((await testbed.simulator.stats()).rest.requests).toBe(1);
   });
 
@@ -119,9 +119,11 @@ describe('ResilientTransport', () => {
     await testbed.simulator.setFaults({ rest: { latencyMs: 300 } });
     const transport = transportOf(REST_ACCOUNT);
     const holding = pagesOf(transport);
-    const started = performance.now();
+    let held = true;
+    const settle = () => (held = false);
+    holding.then(settle, settle);
     const refused = await failureOf(transport);
-    expect(performance.now() - started).toBeLessThan(100);
+    expect(held).toBe(true);
     expect(refused).toBeInstanceOf(UpstreamUnavailableError);
     expect(refused).toMatchObject({ reason: 'bulkhead_full', retryAfterSeconds: 1 });
     expect((await holding).length).toBeGreaterThan(0);
