@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, RedisStore, type CacheStore } from '@app/cache';
+import { MemoryStore, RedisStore, type SharedStore } from '@app/cache';
 import { DEMO_IDS } from './support/simulator.js';
 import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY, apiClient, defaultResilience } from './support/gateway.js';
 import { GatewayProcess } from './support/gateway-process.js';
@@ -137,7 +137,7 @@ describe("the replicas' lock, a lease its holder renews", () => {
       () => new RedisStore({ connection: { mode: 'standalone', url: SHARED_REDIS_URL }, commandTimeoutMs: 250 }),
     ],
     ['memory', () => new MemoryStore(1024)],
-  ] as Array<[string, () => CacheStore]>)('is renewed on the %s store by its holder alone', async (_name, create) => {
+  ] as Array<[string, () => SharedStore]>)('is renewed on the %s store by its holder alone', async (_name, create) => {
     const store = create();
     const key = uniquePrefix();
     try {

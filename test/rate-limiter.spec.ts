@@ -1,7 +1,7 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CacheStore } from '@app/cache';
+import type { SharedStore } from '@app/cache';
 import { AuthModule } from '../apps/gateway/src/auth/auth.module.js';
 import { RateLimiter } from '../apps/gateway/src/auth/rate-limiter.js';
 import { CACHE_STORE } from '../apps/gateway/src/cache/cache.tokens.js';
@@ -19,13 +19,13 @@ afterEach(async () => {
 });
 
 /** The rate limiter as the auth module provides it, on the store the cache module makes of `cache`. */
-async function limiterOn(cache: CacheConfig): Promise<{ limiter: RateLimiter; store: CacheStore }> {
+async function limiterOn(cache: CacheConfig): Promise<{ limiter: RateLimiter; store: SharedStore }> {
   const config = { accounts: [], clients: [], cache } as unknown as GatewayConfig;
   const moduleRef = await Test.createTestingModule({
     imports: [GatewayConfigModule.forConfig(config), MetricsModule, AuthModule],
   }).compile();
   modules.push(moduleRef);
-  return { limiter: moduleRef.get(RateLimiter), store: moduleRef.get<CacheStore>(CACHE_STORE) };
+  return { limiter: moduleRef.get(RateLimiter), store: moduleRef.get<SharedStore>(CACHE_STORE) };
 }
 
 /** As the auth hook asks: from this replica's reservation when it can, else from the shared count. */

@@ -1,4 +1,4 @@
-export * from './cache-store.js';
+export * from './shared-store.js';
 export * from './entry.codec.js';
 export * from './memory.store.js';
 export * from './redis.store.js';

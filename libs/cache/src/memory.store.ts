@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CacheStore, StoreHealth } from './cache-store.js';
+import type { SharedStore, StoreHealth } from './shared-store.js';
 
 interface Slot {
   value: Buffer;
@@ -7,7 +7,7 @@ interface Slot {
 }
 
 /** A least-recently-used store bounded by the bytes it holds, for a single replica. */
-export class MemoryStore implements CacheStore {
+export class MemoryStore implements SharedStore {
   readonly kind = 'memory';
   private readonly slots = new Map<string, Slot>();
   private readonly locks = new Map<string, { token: string; expiresAt: number }>();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { CacheStore, StoreHealth } from './cache-store.js';
+import type { SharedStore, StoreHealth } from './shared-store.js';
 
 export type RedisConnection =
   | { mode: 'standalone'; url: string }
@@ -50,7 +50,7 @@ const CONNECTING: Fault = { state: 'degraded', reason: 'connecting', cause: 'not
  * again, so a request waits for a Redis that stopped answering at most one timeout, however many
  * commands it makes.
  */
-export class RedisStore implements CacheStore {
+export class RedisStore implements SharedStore {
   readonly kind = 'redis';
   private readonly client: Redis | Cluster;
   private readonly commandTimeoutMs: number;

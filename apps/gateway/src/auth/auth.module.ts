@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import type { CacheStore } from '@app/cache';
+import type { SharedStore } from '@app/cache';
 import { CacheModule } from '../cache/cache.module.js';
 import { CACHE_STORE } from '../cache/cache.tokens.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
@@ -11,7 +11,7 @@ import { RateLimiter } from './rate-limiter.js';
   providers: [
     {
       provide: RateLimiter,
-      useFactory: (store: CacheStore, config: GatewayConfig) => new RateLimiter(store, config.cache.keyPrefix),
+      useFactory: (store: SharedStore, config: GatewayConfig) => new RateLimiter(store, config.cache.keyPrefix),
       inject: [CACHE_STORE, GATEWAY_CONFIG],
     },
     AuthAndRateLimitHook,

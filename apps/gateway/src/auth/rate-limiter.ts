@@ -1,4 +1,4 @@
-import { MemoryStore, type CacheStore } from '@app/cache';
+import { MemoryStore, type SharedStore } from '@app/cache';
 import type { ApiClient } from '../config/gateway.config.js';
 
 const MINUTE_MS = 60_000;
@@ -33,7 +33,7 @@ export class RateLimiter {
   private readonly reserving = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly store: CacheStore,
+    private readonly store: SharedStore,
     private readonly keyPrefix: string,
   ) {}
 

@@ -1,12 +1,12 @@
 import { Inject, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { MemoryStore, RedisStore, type CacheStore } from '@app/cache';
+import { MemoryStore, RedisStore, type SharedStore } from '@app/cache';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
 import { CACHE_STORE } from './cache.tokens.js';
 import { FlowCacheService } from './flow-cache.service.js';
 
 const STARTUP_WAIT_MS = 3_000;
 
-function createStore(config: GatewayConfig): CacheStore {
+function createStore(config: GatewayConfig): SharedStore {
   const { store } = config.cache;
   if (store.kind === 'memory') return new MemoryStore(store.maxBytes);
   const logger = new Logger('Redis');
@@ -26,7 +26,7 @@ function createStore(config: GatewayConfig): CacheStore {
 })
 export class CacheModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
-    @Inject(CACHE_STORE) private readonly store: CacheStore,
+    @Inject(CACHE_STORE) private readonly store: SharedStore,
     private readonly flowCache: FlowCacheService,
   ) {}
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { MemoryStore, decodeEntry, encodeEntry, type CacheStore } from '@app/cache';
+import { MemoryStore, decodeEntry, encodeEntry, type SharedStore } from '@app/cache';
 import type { FlowLookup } from '@app/interact-client';
 import { GATEWAY_CONFIG, type CacheConfig, type GatewayAccount, type GatewayConfig } from '../config/gateway.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -142,7 +142,7 @@ export class FlowCacheService {
   private readonly local: MemoryStore | undefined;
 
   constructor(
-    @Inject(CACHE_STORE) private readonly store: CacheStore,
+    @Inject(CACHE_STORE) private readonly store: SharedStore,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     private readonly metrics: MetricsService,
   ) {

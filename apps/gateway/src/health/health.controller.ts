@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nest
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
-import type { CacheStore } from '@app/cache';
+import type { SharedStore } from '@app/cache';
 import { AccountsService } from '../accounts/accounts.service.js';
 import { CACHE_STORE } from '../cache/cache.tokens.js';
 import { LifecycleService } from './lifecycle.service.js';
@@ -19,7 +19,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
     private readonly lifecycle: LifecycleService,
-    @Inject(CACHE_STORE) private readonly store: CacheStore,
+    @Inject(CACHE_STORE) private readonly store: SharedStore,
     private readonly accounts: AccountsService,
   ) {}
 

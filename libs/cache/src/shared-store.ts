@@ -2,10 +2,11 @@
 export type StoreHealth = { state: 'up' } | { state: 'degraded'; reason: string; cause: string };
 
 /**
- * Where cached histories live: Redis shared by every replica, or memory inside one. Operations
- * reject when the store cannot answer in time; callers treat that as a miss, never as a failure.
+ * What the replicas share: cached histories, the fill locks of their keys and the hit counts of
+ * rate windows; in Redis for every replica, or in memory inside one. Operations reject when the
+ * store cannot answer in time; callers treat that as a miss, never as a failure.
  */
-export interface CacheStore {
+export interface SharedStore {
   readonly kind: 'redis' | 'memory';
   get(key: string): Promise<Buffer | null>;
   set(key: string, value: Buffer, ttlMs: number): Promise<void>;
