@@ -38,17 +38,16 @@ const HIT_ROUTES = new Map<string, HitRoute>([
 /**
  * Answers fresh cache hits of the flow routes from a Fastify hook, after ApiKeyHook has admitted
  * the request and before Nest's router, pipes and controller: they cost a cache hit more than
- * everything else together. The input passes the same validation as in Nest; whatever is not a
- * fresh hit (a miss, a stale or negative entry, no-cache, invalid input, any doubt) goes on to
- * FlowController, which answers every case.
+ * everything else together. The input passes Nest's own validation pipe, the one instance the
+ * application has; whatever is not a fresh hit (a miss, a stale or negative entry, no-cache,
+ * invalid input, any doubt) goes on to FlowController, which answers every case.
  */
 @Injectable()
 export class CachedFlowHook implements OnModuleInit {
-  private readonly validation = new GatewayValidationPipe();
-
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly flows: FlowService,
+    private readonly validation: GatewayValidationPipe,
   ) {}
 
   onModuleInit(): void {
