@@ -8,6 +8,7 @@ import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { ProblemsModule } from './problems/problems.module.js';
+import { ValidationModule } from './validation.module.js';
 
 @Module({})
 export class AppModule {
@@ -19,6 +20,7 @@ export class AppModule {
         LoggingModule.forLogger(logger),
         MetricsModule,
         ProblemsModule,
+        ValidationModule,
         AuthModule,
         HealthModule,
         FlowModule,

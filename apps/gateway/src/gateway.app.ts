@@ -13,7 +13,6 @@ import { buildOpenApiDocument, serveDocs } from './docs/openapi.js';
 import { securityHeaders } from './security-headers.js';
 import { RequestLogController, createLoggers } from './logging/logger.js';
 import { problemBody, sendProblem } from './problems/problem.filter.js';
-import { GatewayValidationPipe } from './validation.pipe.js';
 
 const REQUEST_ID_HEADER = 'x-request-id';
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -89,7 +88,6 @@ export async function createGatewayApp(
       exposedHeaders: ['Cache-Status', 'ETag', 'Retry-After', 'X-Request-Id'],
     });
   }
-  app.useGlobalPipes(new GatewayValidationPipe());
   if (config.docsEnabled) serveDocs(app, buildOpenApiDocument(app, config));
   return app;
 }

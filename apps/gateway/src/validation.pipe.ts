@@ -1,4 +1,4 @@
-import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { Injectable, ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
 import { ProblemException, type FieldError } from './problems/problem.js';
 
@@ -56,6 +56,7 @@ const memoKey = (value: unknown, metadata: ArgumentMetadata) =>
  * validating one costs about as much as answering it from the cache. Invalid input is never
  * remembered, so it is checked, and explained, every time.
  */
+@Injectable()
 export class GatewayValidationPipe extends ValidationPipe {
   private readonly passed = new Map<ArgumentMetadata['metatype'], Set<string>>();
 

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Query, Res, applyDecorators } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiExcludeEndpoint,
@@ -9,10 +9,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { FlowLookup } from '@app/interact-client';
 import { API_KEY_SCHEME } from '../docs/openapi.js';
 import { ApiProblemResponses } from '../problems/problem.dto.js';
-import { CallerAttributeFlowParams, FLOW_EXAMPLE, FlowDto, FlowQuery, InteractionFlowParams } from './flow.dto.js';
+import { FlowDto, FlowQuery, type AccountParams } from './flow.dto.js';
+import { ACCOUNT_ROUTE, LOOKUP_ROUTES, type LookupRoute } from './flow.lookups.js';
 import { sendFlow, wantsNoCache } from './flow.http.js';
 import { FlowService } from './flow.service.js';
 
@@ -53,127 +53,50 @@ const CACHE_HEADERS = {
 };
 
 function FlowResponses(example: object) {
-  return (target: object, key: string | symbol, descriptor: PropertyDescriptor) => {
+  return applyDecorators(
     ApiHeader({
       name: 'If-None-Match',
       required: false,
       description: 'An ETag from an earlier answer: 304 when it still matches.',
-    })(target, key, descriptor);
+    }),
     ApiHeader({
       name: 'Cache-Control',
       required: false,
       description: '"no-cache" fetches from Interact and refreshes the cached copy.',
-    })(target, key, descriptor);
-    ApiOkResponse({ type: FlowDto, description: 'The normalized flow.', example, headers: CACHE_HEADERS })(
-      target,
-      key,
-      descriptor,
-    );
+    }),
+    ApiOkResponse({ type: FlowDto, description: 'The normalized flow.', example, headers: CACHE_HEADERS }),
     ApiResponse({
       status: 304,
       description: 'Not modified: the If-None-Match ETag still matches.',
       headers: CACHE_HEADERS,
-    })(target, key, descriptor);
+    }),
     // A not-found answer is cached like a flow, briefly.
     ApiProblemResponses(FLOW_PROBLEMS, {
       'interaction-not-found': {
         'Cache-Status': CACHE_HEADERS['Cache-Status'],
         'Cache-Control': CACHE_HEADERS['Cache-Control'],
       },
-    })(target, key, descriptor);
-  };
+    }),
+  );
 }
 
-/** Route paths, shared with CachedFlowHook, which answers cache hits on them before Nest does. */
-export const FLOW_ROUTES = {
-  base: 'v1/accounts/:accountId',
-  interaction: 'interactions/:interactionId/flow',
-  callerAttribute: 'caller-attributes/:callerAttribute/flow',
-} as const;
-
+/** The lookup routes, one handler each, made from LOOKUP_ROUTES below the class. */
 @ApiTags('flows')
 @ApiBearerAuth(API_KEY_SCHEME)
-@Controller(FLOW_ROUTES.base)
+@Controller(ACCOUNT_ROUTE)
 export class FlowController {
   constructor(private readonly flows: FlowService) {}
 
-  @Get(FLOW_ROUTES.interaction)
-  @ApiOperation({
-    operationId: 'getInteractionFlow',
-    summary: 'Get the full flow of an interaction',
-    description: 'Every page the customer navigated in the interaction, with their answers and uploaded photo paths.',
-  })
-  @FlowResponses(FLOW_EXAMPLE)
-  byInteraction(
-    @Param() params: InteractionFlowParams,
-    @Query() query: FlowQuery,
-    @Headers() headers: Record<string, string | undefined>,
-    @Res() reply: FastifyReply,
-  ): Promise<FastifyReply> {
-    return this.respond(
-      params.accountId,
-      { kind: 'interactionId', value: params.interactionId, widerSearch: query.widerSearch === 'true' },
-      headers,
-      reply,
-    );
-  }
-
-  @Get(FLOW_ROUTES.callerAttribute)
-  @ApiOperation({
-    operationId: 'getCallerAttributeFlow',
-    summary: 'Get the full flow found by a caller attribute',
-    description:
-      'The latest interaction that carries the caller attribute (DTMF, DNID, call-return number, caller id or history search id).',
-  })
-  @FlowResponses({
-    ...FLOW_EXAMPLE,
-    interactionId: null,
-    lookup: { by: 'callerAttribute', value: '112233', widerSearch: false },
-  })
-  byCallerAttribute(
-    @Param() params: CallerAttributeFlowParams,
-    @Query() query: FlowQuery,
-    @Headers() headers: Record<string, string | undefined>,
-    @Res() reply: FastifyReply,
-  ): Promise<FastifyReply> {
-    return this.respond(
-      params.accountId,
-      { kind: 'callerAttribute', value: params.callerAttribute, widerSearch: query.widerSearch === 'true' },
-      headers,
-      reply,
-    );
-  }
-
-  // The router cannot match an empty segment to a parameter; these routes let validation say so with a 400.
-  @Get('interactions//flow')
-  @ApiExcludeEndpoint()
-  byEmptyInteraction(
-    @Param() params: InteractionFlowParams,
-    @Query() query: FlowQuery,
-    @Headers() headers: Record<string, string | undefined>,
-    @Res() reply: FastifyReply,
-  ): Promise<FastifyReply> {
-    return this.byInteraction(params, query, headers, reply);
-  }
-
-  @Get('caller-attributes//flow')
-  @ApiExcludeEndpoint()
-  byEmptyCallerAttribute(
-    @Param() params: CallerAttributeFlowParams,
-    @Query() query: FlowQuery,
-    @Headers() headers: Record<string, string | undefined>,
-    @Res() reply: FastifyReply,
-  ): Promise<FastifyReply> {
-    return this.byCallerAttribute(params, query, headers, reply);
-  }
-
-  private async respond(
-    accountId: string,
-    lookup: FlowLookup,
+  /** What the handler of every lookup route does, once Nest has validated its parameters and query. */
+  async lookUp(
+    route: LookupRoute,
+    params: AccountParams,
+    query: FlowQuery,
     headers: Record<string, string | undefined>,
     reply: FastifyReply,
   ): Promise<FastifyReply> {
-    const flow = await this.flows.getFlow(accountId, lookup, {
+    const lookup = { kind: route.kind, value: route.value(params), widerSearch: query.widerSearch === 'true' };
+    const flow = await this.flows.getFlow(params.accountId, lookup, {
       noCache: wantsNoCache(headers['cache-control'], headers.pragma),
       requestId: reply.request.id,
       // ApiKeyHook identified the client of every request under /v1/ before it came here.
@@ -181,4 +104,41 @@ export class FlowController {
     });
     return sendFlow(reply, flow, headers['if-none-match']);
   }
+}
+
+/**
+ * Gives FlowController a GET handler for a lookup route, with the metadata that TypeScript and the
+ * decorators leave on a method written out: Nest's router, its pipes and @nestjs/swagger read
+ * nothing else.
+ */
+function defineHandler(name: string, route: LookupRoute, path: string, documentation: MethodDecorator): void {
+  const prototype = FlowController.prototype;
+  // A function of the method's own name: @nestjs/swagger finds a handler's parameters by it.
+  const { [name]: handler } = {
+    [name](
+      this: FlowController,
+      params: AccountParams,
+      query: FlowQuery,
+      headers: Record<string, string | undefined>,
+      reply: FastifyReply,
+    ): Promise<FastifyReply> {
+      return this.lookUp(route, params, query, headers, reply);
+    },
+  };
+  Object.defineProperty(prototype, name, { value: handler, writable: true, configurable: true });
+  // Emitted by TypeScript for a decorated method: the validation pipe and the document take the DTOs from it.
+  Reflect.defineMetadata('design:paramtypes', [route.params, FlowQuery, Object, Object], prototype, name);
+  // In the order TypeScript applies them: the parameters' from the last, then the method's.
+  Res()(prototype, name, 3);
+  Headers()(prototype, name, 2);
+  Query()(prototype, name, 1);
+  Param()(prototype, name, 0);
+  applyDecorators(documentation, Get(path))(prototype, name, Object.getOwnPropertyDescriptor(prototype, name));
+}
+
+for (const route of LOOKUP_ROUTES) {
+  const name = route.operation.operationId;
+  defineHandler(name, route, route.path, applyDecorators(ApiOperation(route.operation), FlowResponses(route.example)));
+  // The router cannot match an empty segment to a parameter; this twin lets validation say so with a 400.
+  defineHandler(`${name}OfEmptyValue`, route, route.path.replace(/:\w+/, ''), ApiExcludeEndpoint());
 }

@@ -48,7 +48,7 @@ function LookupValue(field: string, description: string, example: string) {
 
 const ACCOUNT_ID_RULE = /^[A-Za-z0-9_-]{1,64}$/;
 
-class AccountParams {
+export class AccountParams {
   @ApiProperty({ description: 'Interact account id, as configured in the gateway.', example: '12345678' })
   @Matches(ACCOUNT_ID_RULE, { message: 'accountId must be 1 to 64 letters, digits, "_" or "-"' })
   accountId!: string;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module.js';
 import { CacheModule } from '../cache/cache.module.js';
+import { ValidationModule } from '../validation.module.js';
 import { CachedFlowHook } from './cached-flow.hook.js';
 import { FlowController } from './flow.controller.js';
 import { FlowRenderer } from './flow.renderer.js';
@@ -8,7 +9,7 @@ import { FlowService } from './flow.service.js';
 import { PayloadDriftService } from './payload-drift.service.js';
 
 @Module({
-  imports: [AccountsModule, CacheModule],
+  imports: [AccountsModule, CacheModule, ValidationModule],
   controllers: [FlowController],
   providers: [FlowService, FlowRenderer, CachedFlowHook, PayloadDriftService],
 })
