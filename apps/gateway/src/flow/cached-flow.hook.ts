@@ -23,7 +23,7 @@ const HIT_ROUTES = new Map<string, HitRoute>(
 );
 
 /**
- * Answers fresh cache hits of the lookup routes from a Fastify hook, after ApiKeyHook has admitted
+ * Answers fresh cache hits of the lookup routes from a Fastify hook, after AuthAndRateLimitHook has admitted
  * the request and before Nest's router, pipes and controller: they cost a cache hit more than
  * everything else together. The input passes Nest's own validation pipe, the one instance the
  * application has; whatever is not a fresh hit (a miss, a stale or negative entry, no-cache,

@@ -99,7 +99,7 @@ export class FlowController {
     const flow = await this.flows.getFlow(params.accountId, lookup, {
       noCache: wantsNoCache(headers['cache-control'], headers.pragma),
       requestId: reply.request.id,
-      // ApiKeyHook identified the client of every request under /v1/ before it came here.
+      // AuthAndRateLimitHook identified the client of every request under /v1/ before it came here.
       clientId: reply.request.client!.id,
     });
     return sendFlow(reply, flow, headers['if-none-match']);
