@@ -18,6 +18,7 @@ import {
   type AccountSettings,
   type ClientSettings,
   type LogLevel,
+  type ResilienceSettings,
 } from './gateway.schema.js';
 
 export { LOG_LEVELS, type LogLevel } from './gateway.schema.js';
@@ -234,8 +235,12 @@ export function gatewayAccount(settings: AccountSettings, applicationKey: string
     accountId: id,
     applicationKey,
     cacheTtlMs: cacheTtlSeconds * 1000,
-    resilience: { ...resilience, retryDeadlineMs: resilience.retryDeadlineMs ?? 2 * settings.timeoutMs },
+    resilience: resilienceConfig(resilience, settings.timeoutMs),
   };
+}
+
+export function resilienceConfig(settings: ResilienceSettings, timeoutMs: number): ResilienceConfig {
+  return { ...settings, retryDeadlineMs: settings.retryDeadlineMs ?? 2 * timeoutMs };
 }
 
 function apiClient({ id, keySha256, accounts, rateLimitPerMinute }: ClientSettings): ApiClient {
