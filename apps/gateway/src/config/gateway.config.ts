@@ -154,7 +154,7 @@ function readGatewayFile(
   ];
   if (problems.length > 0) return { problems };
   return {
-    problems,
+    problems: [],
     config: {
       accounts: file.accounts.map((account, index) => gatewayAccount(account, keys[index].key!)),
       clients: file.clients.map(apiClient),
@@ -164,9 +164,8 @@ function readGatewayFile(
 
 /** Values listed more than once, each named once. */
 function repeated(values: (string | undefined)[]): string[] {
-  return [
-    ...new Set(values.filter((value, index) => value !== undefined && values.indexOf(value) !== index)),
-  ] as string[];
+  const named = values.filter((value) => value !== undefined);
+  return [...new Set(named.filter((value, index) => named.indexOf(value) !== index))];
 }
 
 function fileConflicts(file: GatewayFile, own: Problem[]): string[] {
