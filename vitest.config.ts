@@ -10,6 +10,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@app/cache': from('./libs/cache/src/index.ts'),
+      '@app/config': from('./libs/config/src/index.ts'),
       '@app/interact-client': from('./libs/interact-client/src/index.ts'),
       '@app/interact': from('./libs/interact/src/index.ts'),
     },

@@ -384,9 +384,56 @@ describe('gateway configuration', () => {
       () => load({ accounts: [restAccount] }, { PUBLIC_BASE_URL: 'ftp://x' }),
       /^PUBLIC_BASE_URL must be an http or https URL/,
     ],
+    [
+      'an own __proto__ key, which class-transformer would drop unseen',
+      () =>
+        load(
+          '{"accounts": [{"id": "12345678", "transport": "rest", "baseUrl": "http://i", "tenantId": "t", "__proto__": {}}]}',
+        ),
+      /^GATEWAY_CONFIG_FILE: accounts\[0\]\.__proto__ is not a known setting$/,
+    ],
+    ['a file that holds no object', () => load('[]'), /^GATEWAY_CONFIG_FILE must hold an object of settings/],
   ])('stops on %s with a message naming the setting', (_case, attempt, message) => {
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(message);
+  });
+
+  it('reports every mistake at once, each naming its setting, those of the file and of the environment', () => {
+    const mistakes = () =>
+      load(
+        {
+          accounts: [
+            { ...restAccount, transport: 'grpc', timeoutMs: 0, resilience: { retryMaxAtempts: 5 } },
+            { ...restAccount, id: '55', baseUrl: 'interact', resilience: { retryInitialDelayMs: 2_000 } },
+            restAccount,
+          ],
+          clients: [{ ...client, accounts: ['12345678', '999'] }],
+        },
+        { PORT: '0x50', LOG_LEVEL: 'loud', DRAIN_LISTEN_SECONDS: '30' },
+      );
+    const problems = [
+      'PORT must be a port number from 1 to 65535, got "0x50"',
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+      'DRAIN_LISTEN_SECONDS must be less than SHUTDOWN_GRACE_SECONDS (20), got 30 (given)',
+      'GATEWAY_CONFIG_FILE: accounts[0].transport must be "rest" or "soap"',
+      'GATEWAY_CONFIG_FILE: accounts[0].timeoutMs must be a positive whole number',
+      'GATEWAY_CONFIG_FILE: accounts[0].resilience.retryMaxAtempts is not a known setting',
+      'GATEWAY_CONFIG_FILE: accounts[1].baseUrl must be an absolute URL',
+      'GATEWAY_CONFIG_FILE: accounts[1].resilience.retryInitialDelayMs (2000) must be at most accounts[1].resilience.retryMaxDelayMs (1000)',
+      'GATEWAY_CONFIG_FILE: account 12345678 is configured twice',
+      'GATEWAY_CONFIG_FILE: clients[0].accounts names account 999, which is not configured',
+      'INTERACT_APPLICATION_KEY_55 is not set (application key of account 55, GATEWAY_CONFIG_FILE: accounts[1])',
+    ];
+    expect(mistakes).toThrow(ConfigError);
+    try {
+      mistakes();
+    } catch (error) {
+      expect([...(error as ConfigError).problems].sort()).toEqual([...problems].sort());
+      // What start-up prints after "Configuration error: ".
+      expect((error as ConfigError).message).toBe(
+        `${problems.length} problems:\n${(error as ConfigError).problems.map((problem) => `  ${problem}`).join('\n')}`,
+      );
+    }
   });
 
   it('takes an empty variable as unset, like an absent one', () => {

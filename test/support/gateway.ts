@@ -1,36 +1,48 @@
 import { createHash } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import type {
-  ApiClient,
-  CacheConfig,
-  GatewayAccount,
-  GatewayConfig,
-  ResilienceConfig,
+import {
+  cacheConfig,
+  gatewayAccount,
+  resilienceConfig,
+  type ApiClient,
+  type CacheConfig,
+  type GatewayAccount,
+  type GatewayConfig,
+  type ResilienceConfig,
 } from '../../apps/gateway/src/config/gateway.config.js';
+import {
+  AccountSettings,
+  GatewayEnvironment,
+  ResilienceSettings,
+} from '../../apps/gateway/src/config/gateway.schema.js';
 import { createGatewayApp, type GatewayAppOptions } from '../../apps/gateway/src/gateway.app.js';
 import { DEMO_ACCOUNTS, type RunningSimulator } from './simulator.js';
 
 export const REST_ACCOUNT = DEMO_ACCOUNTS[0].accountId;
 export const SOAP_ACCOUNT = DEMO_ACCOUNTS[1].accountId;
 
+/** The environment a deployment that sets nothing gets: the defaults the tests start from. */
+const ENVIRONMENT_DEFAULTS = new GatewayEnvironment();
+
+/** Below the default, so that a test waiting on a hung upstream ends sooner. */
+const TEST_TIMEOUT_MS = 5_000;
+
 /** The demo's two accounts against a running simulator: the first over REST, the second over SOAP. */
 export function demoAccounts(simulator: RunningSimulator, overrides: Partial<GatewayAccount> = {}): GatewayAccount[] {
-  return DEMO_ACCOUNTS.map((account, index) => ({
-    accountId: account.accountId,
-    baseUrl: simulator.url,
-    transport: index === 0 ? 'rest' : 'soap',
-    apiVersion: 2,
-    tenantId: account.tenantId,
-    applicationKey: account.applicationKey,
-    environmentName: account.environmentName,
-    timeoutMs: 5_000,
-    maxResponseBytes: 20 * 1024 * 1024,
-    cacheTtlMs: 300_000,
-    resilience: defaultResilience(),
-    ...(index === 1 && { wsdl: simulator.wsdlUrl }),
-    ...overrides,
-  }));
+  return DEMO_ACCOUNTS.map((account, index) => {
+    // Every setting left out takes its default, as it would in a configuration file.
+    const settings = Object.assign(new AccountSettings(), {
+      id: account.accountId,
+      baseUrl: simulator.url,
+      transport: index === 0 ? 'rest' : 'soap',
+      tenantId: account.tenantId,
+      environmentName: account.environmentName,
+      timeoutMs: TEST_TIMEOUT_MS,
+      ...(index === 1 && { wsdl: simulator.wsdlUrl }),
+    });
+    return { ...gatewayAccount(settings, account.applicationKey), resilience: defaultResilience(), ...overrides };
+  });
 }
 
 /** The key every test request sends unless it says otherwise: its client may read both demo accounts. */
@@ -40,34 +52,24 @@ export function apiClient(id: string, key: string, accounts: string[], rateLimit
   return { id, keySha256: createHash('sha256').update(key).digest(), accounts, rateLimitPerMinute };
 }
 
-/** The configuration defaults, with retries fast enough for tests. */
+/** The configuration defaults for the test accounts' timeout, with retries fast enough for tests. */
 export function defaultResilience(overrides: Partial<ResilienceConfig> = {}): ResilienceConfig {
   return {
-    retryMaxAttempts: 3,
+    ...resilienceConfig(new ResilienceSettings(), TEST_TIMEOUT_MS),
     retryInitialDelayMs: 20,
     retryMaxDelayMs: 100,
-    retryDeadlineMs: 10_000,
-    breakerFailureRatio: 0.5,
-    breakerWindowMs: 10_000,
-    breakerMinimumRps: 1,
-    breakerHalfOpenAfterMs: 10_000,
-    bulkheadMaxConcurrent: 32,
-    bulkheadMaxQueue: 64,
     ...overrides,
   };
 }
 
-/** The in-memory store, as the demo runs it. */
+/** The in-memory store with the configuration defaults, as the demo runs it. */
 export function memoryCache(overrides: Partial<CacheConfig> = {}): CacheConfig {
+  const defaults = cacheConfig(ENVIRONMENT_DEFAULTS);
   return {
-    store: { kind: 'memory', maxBytes: 64 * 1024 * 1024 },
+    ...defaults,
     keyPrefix: 'test',
-    staleWhileRevalidateMs: 60_000,
-    staleIfErrorMs: 3_600_000,
-    negativeTtlMs: 30_000,
-    compressAboveBytes: 16 * 1024,
     // Off, so that the tests of Redis see Redis: those of the tier in front of it turn it on.
-    local: { ttlMs: 0, maxBytes: 64 * 1024 * 1024 },
+    local: { ...defaults.local, ttlMs: 0 },
     ...overrides,
   };
 }
@@ -93,8 +95,8 @@ export async function startGateway(
       drainListenMs: 0,
       renderThreads: 1,
       clients: [apiClient('test', TEST_API_KEY, [REST_ACCOUNT, SOAP_ACCOUNT])],
-      docsEnabled: true,
-      corsOrigins: [],
+      docsEnabled: ENVIRONMENT_DEFAULTS.DOCS_ENABLED,
+      corsOrigins: ENVIRONMENT_DEFAULTS.CORS_ORIGINS,
       ...config,
     },
     options,

@@ -1,3 +1,5 @@
+import { EnvNumber, SettingsError, Text, describeProblem, readEnvironment } from '@app/config';
+
 export interface SimulatorAccount {
   accountId: string;
   tenantId: string;
@@ -41,43 +43,31 @@ export const DEMO_ACCOUNTS: readonly SimulatorAccount[] = [
   },
 ];
 
-export class SimulatorConfigError extends Error {}
+export class SimulatorConfigError extends SettingsError {}
 
-/**
- * Plain decimal text only: Number() alone would also take "0x10", "1e3", " 5 " and "+5". Neither
- * form takes a sign, so the checks of loadSimulatorConfig need no lower bound.
- */
-const WHOLE = /^\d+$/;
-const DECIMAL = /^\d+(\.\d+)?$/;
+const LATENCY = { whole: true, min: 0, max: 600_000, expectation: 'whole milliseconds from 0 to 600000' };
+const ERROR_RATE = { min: 0, max: 1 };
 
-function readNumber(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  form: RegExp,
-  check: (value: number) => boolean,
-  expectation: string,
-): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = form.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isFinite(value) || !check(value)) {
-    throw new SimulatorConfigError(`${name} must be ${expectation}, got "${raw}"`);
-  }
-  return value;
+/** The simulator's variables, each property named as its variable; the initial values are the defaults. */
+export class SimulatorEnvironment {
+  @EnvNumber({ whole: true, min: 0, max: 65_535, expectation: 'a port number' }) SIMULATOR_PORT = 3001;
+  @Text() SIMULATOR_HOST = '0.0.0.0';
+  @EnvNumber(LATENCY) SIMULATOR_REST_LATENCY_MS = 0;
+  @EnvNumber(LATENCY) SIMULATOR_SOAP_LATENCY_MS = 0;
+  @EnvNumber(ERROR_RATE) SIMULATOR_REST_ERROR_RATE = 0;
+  @EnvNumber(ERROR_RATE) SIMULATOR_SOAP_ERROR_RATE = 0;
 }
 
 export function loadSimulatorConfig(env: NodeJS.ProcessEnv = process.env): SimulatorConfig {
-  const latencyMs = (name: string) =>
-    readNumber(env, name, 0, WHOLE, (value) => value <= 600_000, 'whole milliseconds from 0 to 600000');
-  const errorRate = (name: string) => readNumber(env, name, 0, DECIMAL, (value) => value <= 1, 'a number from 0 to 1');
+  const { settings, problems } = readEnvironment(SimulatorEnvironment, env);
+  if (problems.length > 0) throw new SimulatorConfigError(problems.map(describeProblem));
   return {
-    port: readNumber(env, 'SIMULATOR_PORT', 3001, WHOLE, (value) => value < 65536, 'a port number'),
-    host: env.SIMULATOR_HOST || '0.0.0.0',
+    port: settings.SIMULATOR_PORT,
+    host: settings.SIMULATOR_HOST,
     accounts: [...DEMO_ACCOUNTS],
     faults: {
-      rest: { latencyMs: latencyMs('SIMULATOR_REST_LATENCY_MS'), errorRate: errorRate('SIMULATOR_REST_ERROR_RATE') },
-      soap: { latencyMs: latencyMs('SIMULATOR_SOAP_LATENCY_MS'), errorRate: errorRate('SIMULATOR_SOAP_ERROR_RATE') },
+      rest: { latencyMs: settings.SIMULATOR_REST_LATENCY_MS, errorRate: settings.SIMULATOR_REST_ERROR_RATE },
+      soap: { latencyMs: settings.SIMULATOR_SOAP_LATENCY_MS, errorRate: settings.SIMULATOR_SOAP_ERROR_RATE },
     },
   };
 }
