@@ -116,8 +116,36 @@ describe('gateway configuration', () => {
     ).toBe('key-from-named');
   });
 
+  it('tells Swagger UI nothing of a demo, and keeps no key, unless the file says so', () => {
+    expect(load({ accounts: [restAccount] }).docs).toEqual({ persistAuthorization: false });
+    const demo = { apiKey: 'demo-key', ids: [{ id: '040100713', lookup: 'interactionId', gives: 'Four pages' }] };
+    expect(
+      load({ accounts: [restAccount], clients: [client], docs: { persistAuthorization: true, demo } }).docs,
+    ).toEqual({ persistAuthorization: true, demo });
+  });
+
   it.each([
     ['GATEWAY_CONFIG_FILE unset', () => loadGatewayConfig({}), /^GATEWAY_CONFIG_FILE is not set/],
+    [
+      'a demo key that no client has, which Swagger UI would offer in vain',
+      () => load({ accounts: [restAccount], clients: [client], docs: { demo: { apiKey: 'other-key' } } }),
+      /^GATEWAY_CONFIG_FILE: docs\.demo\.apiKey is the key of no configured client/,
+    ],
+    [
+      'persistAuthorization as text',
+      () => load({ accounts: [restAccount], docs: { persistAuthorization: 'true' } }),
+      /^GATEWAY_CONFIG_FILE: docs\.persistAuthorization must be true or false$/,
+    ],
+    [
+      'a demo id without the path parameter it goes in',
+      () =>
+        load({
+          accounts: [restAccount],
+          clients: [client],
+          docs: { demo: { apiKey: 'demo-key', ids: [{ id: '040100713', lookup: 'uniqueId', gives: 'Four pages' }] } },
+        }),
+      /^GATEWAY_CONFIG_FILE: docs\.demo\.ids\[0\]\.lookup must be "interactionId" or "callerAttribute"$/,
+    ],
     [
       'a file that is neither YAML nor JSON',
       () => load('{ nope'),

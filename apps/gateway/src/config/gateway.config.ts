@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { RedisConnection } from '@app/cache';
@@ -17,6 +18,7 @@ import {
   GatewayFile,
   type AccountSettings,
   type ClientSettings,
+  type DocsSettings,
   type LogLevel,
   type ResilienceSettings,
 } from './gateway.schema.js';
@@ -90,6 +92,8 @@ export interface GatewayConfig {
   drainListenMs: number;
   clients: ApiClient[];
   docsEnabled: boolean;
+  /** What Swagger UI tells a visitor, and whether it keeps the key. */
+  docs: DocsSettings;
   /** Origins allowed by CORS; none (CORS off) unless configured. */
   corsOrigins: string[];
   /** Worker threads that read large upstream answers. */
@@ -134,7 +138,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
 function readGatewayFile(
   path: string,
   env: NodeJS.ProcessEnv,
-): { problems: string[]; config?: Pick<GatewayConfig, 'accounts' | 'clients'> } {
+): { problems: string[]; config?: Pick<GatewayConfig, 'accounts' | 'clients' | 'docs'> } {
   let document: unknown;
   try {
     // YAML is a superset of JSON: one parser reads both.
@@ -158,6 +162,7 @@ function readGatewayFile(
     config: {
       accounts: file.accounts.map((account, index) => gatewayAccount(account, keys[index].key!)),
       clients: file.clients.map(apiClient),
+      docs: file.docs,
     },
   };
 }
@@ -183,8 +188,17 @@ function fileConflicts(file: GatewayFile, own: Problem[]): string[] {
     });
     const clientIds = file.clients.map(({ id }, index) => (passed(own, `clients[${index}].id`) ? id : undefined));
     found.push(...repeated(clientIds).map((id) => `client ${id} is configured twice`));
+    if (passed(own, 'docs.demo.apiKey') && file.docs.demo && !isClientKey(file, own, file.docs.demo.apiKey))
+      found.push('docs.demo.apiKey is the key of no configured client: Swagger UI would offer a key the API refuses');
   }
   return found.map(inFile);
+}
+
+function isClientKey(file: GatewayFile, own: Problem[], key: string): boolean {
+  const hash = createHash('sha256').update(key).digest('hex');
+  return file.clients.some(
+    ({ keySha256 }, index) => passed(own, `clients[${index}].keySha256`) && keySha256.toLowerCase() === hash,
+  );
 }
 
 function resilienceConflicts(account: AccountSettings, at: string, own: Problem[]): string[] {

@@ -82,12 +82,55 @@ export class ClientSettings {
   @PositiveWholeNumber() rateLimitPerMinute = 600;
 }
 
+/** true or false as JSON and YAML write them: unlike a variable's text, a file has booleans of its own. */
+function Flag(): PropertyDecorator {
+  return rule({
+    name: 'flag',
+    schema: { type: 'boolean' },
+    test: (value) => typeof value === 'boolean',
+    message: 'must be true or false',
+  });
+}
+
+export const DOCS_LOOKUPS = ['interactionId', 'callerAttribute'] as const;
+
+/** An id upstream knows, for a visitor to try. */
+export class DocsDemoIdSettings {
+  @Required() @Text() id!: string;
+  /** The path parameter it goes in. */
+  @Required() @OneOf(DOCS_LOOKUPS) lookup!: (typeof DOCS_LOOKUPS)[number];
+  /** What upstream answers for it. */
+  @Required() @Text() gives!: string;
+}
+
+/**
+ * A demo deployment: Swagger UI tells a visitor the key to authorize with, which account is REST
+ * and which SOAP, and the ids to try. Left out everywhere else: a real deployment's accounts and
+ * keys are not for every visitor of /docs.
+ */
+export class DocsDemoSettings {
+  /** Published on purpose, unlike any other key: the start-up checks that it is a configured client's. */
+  @Required() @Text() apiKey!: string;
+  @ListOf(DocsDemoIdSettings) ids: DocsDemoIdSettings[] = [];
+}
+
+/** Swagger UI at /docs. */
+export class DocsSettings {
+  /**
+   * Off, the key given to Authorize lives in the page's memory and goes with it; on, Swagger UI
+   * keeps it in the browser's localStorage, where any script of the origin can read it.
+   */
+  @Flag() persistAuthorization = false;
+  @Nested(DocsDemoSettings) demo?: DocsDemoSettings;
+}
+
 /** The file GATEWAY_CONFIG_FILE names, YAML or JSON. */
 export class GatewayFile {
   /** Where an editor finds this file's JSON Schema; the gateway reads nothing from it. */
   @Text() $schema?: string;
   @Required() @ListOf(AccountSettings, { nonEmpty: true }) accounts!: AccountSettings[];
   @ListOf(ClientSettings) clients: ClientSettings[] = [];
+  @Nested(DocsSettings) docs = new DocsSettings();
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
