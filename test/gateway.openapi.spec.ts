@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from './support/simulator.js';
 import { API_KEY_SCHEME } from '../apps/gateway/src/docs/openapi.js';
+import { PROBLEM_TYPES } from '../apps/gateway/src/problems/problem-types.js';
 import { demoAccounts, startGateway, type RunningGateway } from './support/gateway.js';
 
 const run = promisify(execFile);
@@ -159,6 +160,24 @@ describe('OpenAPI document', () => {
     // Always present, if null: every field of a flow is required in the schema.
     for (const name of ['FlowPageDto', 'FlowAnswerDto', 'FlowSectionDto'])
       expect(schema(name)?.required?.sort()).toEqual(Object.keys(schema(name)?.properties ?? {}).sort());
+  });
+
+  it('gets descriptions Swagger UI renders as written: no text it would take for HTML, one problem a line', () => {
+    const descriptions: string[] = [];
+    const collect = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(collect);
+      else if (typeof value === 'object' && value !== null)
+        for (const [key, inner] of Object.entries(value))
+          if (key === 'description' && typeof inner === 'string') descriptions.push(inner);
+          else collect(inner);
+    };
+    collect(document);
+    // Markdown passes an HTML tag through, and Swagger UI's sanitizer then drops it and its text.
+    expect(descriptions.filter((text) => /<[A-Za-z/!?]/.test(text))).toEqual([]);
+    const flow = document.paths['/v1/accounts/{accountId}/interactions/{interactionId}/flow'].get;
+    expect((flow.responses['400'] as { description?: string }).description).toBe(
+      `One of these, each with an example below:\n\n- ${PROBLEM_TYPES['validation-failed'].title}\n- ${PROBLEM_TYPES['bad-request'].title}`,
+    );
   });
 
   it('serves Swagger UI at /docs', async () => {

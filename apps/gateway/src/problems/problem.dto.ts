@@ -110,6 +110,18 @@ const PROBLEM_HEADERS: ProblemHeaders = {
 };
 
 /**
+ * One problem's title; several as a Markdown list, which Swagger UI renders as one: joined in a
+ * line, two titles read as one garbled sentence ("The request is not valid; The request could not
+ * be read").
+ */
+function describeStatus(group: ProblemSlug[]): string {
+  const titles = group.map((slug) => PROBLEM_TYPES[slug].title);
+  return titles.length === 1
+    ? titles[0]
+    : `One of these, each with an example below:\n\n${titles.map((title) => `- ${title}`).join('\n')}`;
+}
+
+/**
  * Documents the given problems as application/problem+json responses, one entry per status, with
  * their headers: those every problem of a type carries, and those the operation adds (`headers`).
  */
@@ -124,7 +136,7 @@ export function ApiProblemResponses(slugs: readonly ProblemSlug[], headers: Prob
     ...[...byStatus].map(([status, group]) =>
       ApiResponse({
         status,
-        description: group.map((slug) => PROBLEM_TYPES[slug].title).join('; '),
+        description: describeStatus(group),
         headers: Object.assign({}, ...group.flatMap((slug) => [PROBLEM_HEADERS[slug], headers[slug]])),
         content: {
           'application/problem+json': {
