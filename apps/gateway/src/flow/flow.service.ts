@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UpstreamError, type FlowLookup } from '@app/interact-client';
 import { AccountsService, type ConfiguredAccount } from '../accounts/accounts.service.js';
-import { GatewayOverloadedError, UpstreamUnavailableError } from '../accounts/resilient-transport.js';
+import { UpstreamUnavailableError } from '../accounts/resilient-transport.js';
 import { FlowCacheService, OwnFailure, flowCacheKey, type Loaded, type Served } from '../cache/flow-cache.service.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
 import { ProblemException } from '../problems/problem.js';
-import { FlowRenderer } from './flow.renderer.js';
+import { FlowRenderer, GatewayOverloadedError } from './flow.renderer.js';
 
 /** A flow ready to send: its JSON bytes as stored, so a cache hit is written without re-serializing. */
 export interface FlowResponse {
