@@ -196,7 +196,8 @@ export class FlowCacheService {
 
   /**
    * A no-cache request (RFC 9111, 5.2.1.4: no stored response without asking the origin): answered
-   * by a load that began after it came, its own or one it joins (see LoadCoordinator.reload).
+   * by a no-cache load, its own or one in flight that it joins, never by the stored entry (see
+   * LoadCoordinator.reload).
    */
   private refill(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<FlowEntry> {
     return this.loads.reload(key, holdMs(account), this.loader(key, account, load));
