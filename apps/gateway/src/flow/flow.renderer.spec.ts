@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UpstreamAnswer } from '@app/interact-client';
 import { MetricsService } from '../metrics/metrics.service.js';
-import type { FlowFrame } from './flow.render.js';
+import type { FlowFrame } from './flow-json.js';
 import { FlowRenderer, GatewayOverloadedError } from './flow.renderer.js';
 import { PayloadDriftService } from './payload-drift.service.js';
 

@@ -3,7 +3,7 @@ import { Piscina } from 'piscina';
 import { UpstreamFailedError, fromUpstreamErrorData, type UpstreamAnswer } from '@app/interact-client';
 import { ReadRefusedError } from '../accounts/resilient-transport.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
-import { renderFlow, type FlowFrame, type RenderedFlow } from './flow.render.js';
+import { renderFlow, type FlowFrame, type RenderedFlow } from './flow-json.js';
 import type { RenderResult, RenderTask } from './flow.worker.js';
 import { PayloadDriftService } from './payload-drift.service.js';
 
