@@ -407,7 +407,9 @@ interface ComposeService {
   image?: string;
   command?: string[];
   environment?: Record<string, string>;
-  ports?: { published: number; target: number }[];
+  /** Debian's docker-compose keeps a short form with a host address as it is. */
+  ports?: ({ published: number; target: number } | string)[];
+  volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
   stop_grace_period?: string;
@@ -427,9 +429,11 @@ describe('docker-compose.yml', () => {
   it('is a valid Compose file with the gateway, Redis and the simulator', () => {
     const { services } = config();
     expect(Object.keys(services).sort()).toEqual(['gateway', 'redis', 'simulator']);
-    expect(services.redis.image).toBe('redis:7-alpine');
+    // A pulled image by version and by digest; the built ones come from this repository's Dockerfile.
+    expect(services.redis.image).toMatch(/^redis:7\.\d+\.\d+-alpine@sha256:[0-9a-f]{64}$/);
     expect(services.gateway.ports).toEqual([{ published: 3000, target: 3000 }]);
-    expect(services.simulator.ports).toEqual([{ published: 3001, target: 3001 }]);
+    // This machine only: the simulator's /__simulator/faults takes no key.
+    expect(services.simulator.ports).toEqual(['127.0.0.1:3001:3001/tcp']);
     // One image for both apps, built from this repository.
     expect(services.gateway.build?.context).toBe(root.replace(/\/$/, ''));
     expect(services.simulator.image).toBe(services.gateway.image);
@@ -453,8 +457,8 @@ describe('docker-compose.yml', () => {
     const { services } = config();
     const env = services.gateway.environment ?? {};
     expect(env.REDIS_URL).toBe('redis://redis:6379');
-    // The image has config/ at /app/config (Dockerfile: WORKDIR /app, COPY config ./config).
-    expect(env.GATEWAY_CONFIG_FILE).toBe('/app/config/compose.yaml');
+    // Mounted read-only, since the image holds no configuration.
+    expect(services.gateway.volumes).toEqual([`${join(root, 'config/compose.yaml')}:${env.GATEWAY_CONFIG_FILE}:ro`]);
 
     const file = gatewayFile('config/compose.yaml');
     const simulatorPort = services.simulator.environment?.SIMULATOR_PORT;
@@ -541,16 +545,45 @@ describe('Dockerfile', () => {
     expect(lintDockerfile(text).map(({ message, range }) => `line ${range.start.line + 1}: ${message}`)).toEqual([]);
   });
 
-  it('builds in one node:20-bookworm-slim stage and runs the production install in another', () => {
-    expect(stages.map(({ from }) => from)).toEqual(['node:20-bookworm-slim', 'node:20-bookworm-slim']);
-    expect(of(build, 'RUN')).toEqual(['npm ci', 'npm run build']);
-    expect(of(runtime, 'RUN')).toEqual(['npm ci --omit=dev && npm cache clean --force']);
-    expect(of(runtime, 'COPY')).toEqual([
-      'package.json package-lock.json ./',
-      `--from=${build.name} /app/dist ./dist`,
-      'config ./config',
-    ]);
+  it('builds and runs on the Node.js release the tests run on, pinned by digest', () => {
+    const { devDependencies } = JSON.parse(read('package.json')) as { devDependencies: Record<string, string> };
+    const image = `node:${devDependencies.node}-bookworm-slim`;
+    expect(image).toMatch(/^node:24\./);
+    const [from] = new Set(stages.map((stage) => stage.from));
+    expect(stages.map((stage) => stage.from)).toEqual([from, from]);
+    expect(from).toMatch(new RegExp(`^${image.replaceAll('.', '\\.')}@sha256:[0-9a-f]{64}$`));
+  });
+
+  it('installs without install scripts, the production dependencies alone at run time, and no configuration', () => {
+    expect(of(build, 'RUN')).toEqual(['npm ci --ignore-scripts', 'npm run build']);
+    expect(of(runtime, 'RUN')).toEqual(['npm ci --omit=dev --ignore-scripts && npm cache clean --force']);
+    // Not config/: its files grant the demo key. The gateway's file is mounted where GATEWAY_CONFIG_FILE points.
+    expect(of(runtime, 'COPY')).toEqual(['package.json package-lock.json ./', `--from=${build.name} /app/dist ./dist`]);
     expect(of(runtime, 'WORKDIR')).toEqual(['/app']);
+  });
+
+  it('labels the image with the OCI annotations, its base by name and digest', () => {
+    const labels = Object.fromEntries(
+      of(runtime, 'LABEL').flatMap((args) =>
+        [...args.matchAll(/([\w.-]+)="([^"]*)"/g)].map(([, key, value]) => [key, value]),
+      ),
+    );
+    const oci = 'org.opencontainers.image.';
+    expect(Object.keys(labels).sort()).toEqual(
+      ['base.digest', 'base.name', 'created', 'description', 'revision', 'title', 'version'].map((key) => oci + key),
+    );
+    expect(labels[`${oci}title`]).toBe('Interact Flow Gateway');
+    // The stage's ARGs, as the build fills them: the base labels name exactly the image it starts from.
+    const [name, digest] = runtime.from.split('@');
+    const resolve = (value: string) => value.replace('${NODE_BASE}', name).replace('${NODE_BASE_DIGEST}', digest);
+    expect(resolve(labels[`${oci}base.name`])).toBe(`docker.io/library/${name}`);
+    expect(resolve(labels[`${oci}base.digest`])).toBe(digest);
+    for (const arg of ['NODE_BASE', 'NODE_BASE_DIGEST', 'VERSION', 'REVISION', 'CREATED']) {
+      expect(
+        of(runtime, 'ARG').map((declared) => declared.split('=')[0]),
+        arg,
+      ).toContain(arg);
+    }
   });
 
   it('runs the gateway as the node user on 3000, with a health check that needs no curl', () => {
@@ -591,7 +624,9 @@ describe('Dockerfile', () => {
       '.git/HEAD',
       '.env',
       'test/deploy.spec.ts',
-      'deploy/base/secret.example.yaml',
+      'deploy/overlays/example/secret.env',
+      'config/demo.json',
+      'config/compose.yaml',
       'apps/gateway/src/cache/flow-cache.service.spec.ts',
     ]) {
       expect(sent(path), path).toBe(false);
