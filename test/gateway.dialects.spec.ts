@@ -87,7 +87,14 @@ describe('a history in the recorded shape', () => {
       expect.objectContaining({ kind: 'text', label: null, value: 'Dana Levi', referenceName: 'fullName' }),
       expect.objectContaining({ kind: 'option', label: 'Best time to call', value: '1', selected: true }),
     ]);
-    expect(photos.photos).toEqual([{ answerId: photos.answers[0].id, path: '/mnt/sdcard/home/downloads/i1152998579' }]);
+    expect(photos.photos).toEqual([
+      {
+        answerId: photos.answers[0].id,
+        path: '/mnt/sdcard/home/downloads/i1152998579',
+        id: 'SYcQ_O8TcQlyj5olXFEREW',
+        href: `/v1/accounts/${account}/interactions/${DEMO_IDS.recorded}/photos/SYcQ_O8TcQlyj5olXFEREW`,
+      },
+    ]);
   });
 });
 

@@ -168,9 +168,20 @@ describe.each([
         widget: 'clickToContinue',
       },
     ]);
+    const href = (id: string) => `/v1/accounts/${account}/interactions/${DEMO_IDS.claim}/photos/${id}`;
     expect(photos.photos).toEqual([
-      { answerId: '1.1', path: '/mnt/sdcard/home/downloads/i1152998579.png' },
-      { answerId: '1.1', path: '/mnt/sdcard/home/downloads/i1152998580 (1).png' },
+      {
+        answerId: '1.1',
+        path: '/mnt/sdcard/home/downloads/i1152998579.png',
+        id: 'cgNfCv18QzqrmozmD6ctD4',
+        href: href('cgNfCv18QzqrmozmD6ctD4'),
+      },
+      {
+        answerId: '1.1',
+        path: '/mnt/sdcard/home/downloads/i1152998580 (1).png',
+        id: 'N0VzC11zb28Vh59xhKB0sC',
+        href: href('N0VzC11zb28Vh59xhKB0sC'),
+      },
     ]);
     expect(injuries.footer).toBeNull();
     expect(injuries.sections).toEqual([
