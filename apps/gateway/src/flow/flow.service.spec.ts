@@ -10,6 +10,7 @@ import {
   memoryCache,
 } from '../../../../test/support/gateway.js';
 import { DEMO_IDS, startSimulator, type RunningSimulator } from '../../../../test/support/simulator.js';
+import { FlowTransportFactory } from '../accounts/flow-transport.factory.js';
 import { AccountsService } from '../accounts/accounts.service.js';
 import { CACHE_STORE } from '../cache/cache.tokens.js';
 import { FlowCacheService, flowCacheKey } from '../cache/flow-cache.service.js';
@@ -65,6 +66,7 @@ describe('FlowService', () => {
         FlowRenderer,
         PayloadDriftService,
         AccountsService,
+        FlowTransportFactory,
         MetricsService,
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: CACHE_STORE, useValue: store },
