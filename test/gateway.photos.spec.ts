@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { restPhotoPath } from '@app/interact';
 import { PHOTO_PATHS } from '../apps/interact-simulator/src/photos/photo-library.js';
 import { photoIdOf } from '../apps/gateway/src/flow/photo-id.js';
 import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY, apiClient, defaultResilience } from './support/gateway.js';
 import { redisCache } from './support/redis.js';
-import { DEMO_IDS } from './support/simulator.js';
+import { DEMO_ACCOUNTS, DEMO_IDS, credentialHeaders } from './support/simulator.js';
 import { useTestbed } from './support/testbed.js';
 
 const testbed = useTestbed();
@@ -310,5 +311,45 @@ describe('the photo route', () => {
     const statuses = (await burst).map((response) => response.status).sort();
     // One in flight, one queued, the rest refused by the photo bulkhead alone.
     expect(statuses).toEqual([200, 200, 503, 503]);
+  });
+});
+
+describe("the simulator's photo method", () => {
+  const account = DEMO_ACCOUNTS[0];
+  const get = (path: string, headers = credentialHeaders(account)) =>
+    fetch(`${testbed.simulator.url}${path}`, { headers });
+  const base = `/interact/agent/version/2/account/${account.accountId}/photo/${DEMO_IDS.claim}`;
+
+  it('answers the double encoding with a chunked image/jpg;charset=UTF-8', async () => {
+    const response = await get(restPhotoPath(account.accountId, DEMO_IDS.claim, PHOTO_PATHS.claimPng));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/jpg;charset=UTF-8');
+    expect(response.headers.get('transfer-encoding')).toBe('chunked');
+    expect([...new Uint8Array(await response.arrayBuffer()).subarray(0, 4)]).toEqual(PNG);
+  });
+
+  it('understands the dots of older versions', async () => {
+    const path = restPhotoPath(account.accountId, DEMO_IDS.claim, PHOTO_PATHS.claimJpeg, { legacyDot: true });
+    expect(path).toContain(encodeURIComponent(encodeURIComponent('@@@@@png')));
+    const response = await get(path);
+    expect(response.status).toBe(200);
+    expect((await testbed.simulator.stats()).photos.latest?.path).toBe(PHOTO_PATHS.claimJpeg);
+  });
+
+  it('refuses a path encoded once, and a bad maxSize, with the 400 sentence', async () => {
+    const once = await get(`${base}/${encodeURIComponent(PHOTO_PATHS.claimPng)}`);
+    expect(once.status).toBe(400);
+    expect(await once.text()).toBe('missing or invalid parameter path');
+    const size = await get(`${base}/${encodeURIComponent(encodeURIComponent(PHOTO_PATHS.claimPng))}?maxSize=big`);
+    expect(size.status).toBe(400);
+    expect(await size.text()).toBe('missing or invalid parameter maxSize');
+  });
+
+  it('answers wrong credentials with 401 and an unknown path with its 404 sentence', async () => {
+    const path = restPhotoPath(account.accountId, DEMO_IDS.claim, PHOTO_PATHS.claimPng);
+    expect((await get(path, { ...credentialHeaders(account), 'Application-Key': 'wrong' })).status).toBe(401);
+    const missing = await get(restPhotoPath(account.accountId, DEMO_IDS.claim, '/mnt/sdcard/nothing.jpg'));
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toBe('photo was not found');
   });
 });
