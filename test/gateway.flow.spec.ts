@@ -1,3 +1,4 @@
+import { pagesAsOf } from './support/essentials.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
 import { REST_ACCOUNT, SOAP_ACCOUNT, demoAccounts, startGateway, type RunningGateway } from './support/gateway.js';
@@ -199,7 +200,13 @@ describe.each([
       value: DEMO_IDS.claimAttribute,
       widerSearch: false,
     });
-    expect(byAttribute.body.pages).toEqual(byId.body.pages);
+    // The same pages, but no photo links: the photo method needs the unique id such a flow lacks.
+    const unlinked = byId.body.pages.map((page: { photos: object[] }) => ({
+      ...page,
+      photos: page.photos.map((photo) => ({ ...photo, href: null })),
+    }));
+    expect(byId.body.pages.flatMap((page: { photos: object[] }) => page.photos)).toHaveLength(2);
+    expect(byAttribute.body.pages).toEqual(unlinked);
     const second = await attributeFlow(account, DEMO_IDS.callbackAttribute).expect(200);
     expect(second.body.pages[0]).toMatchObject({ title: 'Call me back', header: 'We’ll call you' });
   });
@@ -249,7 +256,11 @@ describe('REST and SOAP equivalence', () => {
       const path = (account: string) => `/v1/accounts/${account}/${collection}/${id}/flow${query}`;
       const rest = await gateway.http().get(path(REST_ACCOUNT)).expect(200);
       const soap = await gateway.http().get(path(SOAP_ACCOUNT)).expect(200);
-      expect({ ...soap.body, accountId: REST_ACCOUNT }).toEqual(rest.body);
+      expect({
+        ...soap.body,
+        accountId: REST_ACCOUNT,
+        pages: pagesAsOf(soap.body.pages, SOAP_ACCOUNT, REST_ACCOUNT),
+      }).toEqual(rest.body);
     },
   );
 });
