@@ -51,6 +51,8 @@ describe('gateway configuration', () => {
         timeoutMs: 10_000,
         maxResponseBytes: 20 * 1024 * 1024,
         cacheTtlMs: 300_000,
+        maxPhotoBytes: 15 * 1024 * 1024,
+        photoDots: 'plain',
         resilience: {
           retryMaxAttempts: 3,
           retryInitialDelayMs: 100,
@@ -62,6 +64,8 @@ describe('gateway configuration', () => {
           breakerHalfOpenAfterMs: 10_000,
           bulkheadMaxConcurrent: 32,
           bulkheadMaxQueue: 64,
+          photoBulkheadMaxConcurrent: 16,
+          photoBulkheadMaxQueue: 32,
         },
       },
     ]);

@@ -78,6 +78,7 @@ describe('OpenAPI document', () => {
       expect.arrayContaining([
         '/v1/accounts/{accountId}/interactions/{interactionId}/flow',
         '/v1/accounts/{accountId}/caller-attributes/{callerAttribute}/flow',
+        '/v1/accounts/{accountId}/interactions/{interactionId}/photos/{photoId}',
       ]),
     );
     for (const operation of operations) {

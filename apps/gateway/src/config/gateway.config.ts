@@ -12,7 +12,7 @@ import {
   variable,
   type Problem,
 } from '@app/config';
-import type { UpstreamAccount } from '@app/interact-client';
+import type { PhotoDots, UpstreamAccount } from '@app/interact-client';
 import {
   GatewayEnvironment,
   GatewayFile,
@@ -40,12 +40,17 @@ export interface ResilienceConfig {
   breakerHalfOpenAfterMs: number;
   bulkheadMaxConcurrent: number;
   bulkheadMaxQueue: number;
+  photoBulkheadMaxConcurrent: number;
+  photoBulkheadMaxQueue: number;
 }
 
 export interface GatewayAccount extends UpstreamAccount {
   /** How long a fetched history is served without asking upstream again. */
   cacheTtlMs: number;
   resilience: ResilienceConfig;
+  /** A photo larger than this is cut off once it is passed. */
+  maxPhotoBytes: number;
+  photoDots: PhotoDots;
 }
 
 export type CacheStoreConfig =
@@ -59,6 +64,9 @@ export interface CacheConfig {
   staleIfErrorMs: number;
   negativeTtlMs: number;
   compressAboveBytes: number;
+  /** Photos up to this size are cached; larger ones stream through. */
+  photoMaxBytes: number;
+  photoTtlMs: number;
   /**
    * The tier in memory in front of Redis: how long it keeps an entry (0: no such tier) and the
    * bytes it may hold. Unused with the memory store, which is that tier already.
@@ -314,6 +322,8 @@ export function cacheConfig(environment: GatewayEnvironment): CacheConfig {
     staleIfErrorMs: environment.CACHE_STALE_IF_ERROR_SECONDS * 1000,
     negativeTtlMs: environment.CACHE_NEGATIVE_TTL_SECONDS * 1000,
     compressAboveBytes: environment.CACHE_COMPRESS_ABOVE_BYTES,
+    photoMaxBytes: environment.CACHE_PHOTO_MAX_BYTES,
+    photoTtlMs: environment.CACHE_PHOTO_TTL_SECONDS * 1000,
     local: { ttlMs: environment.CACHE_LOCAL_TTL_SECONDS * 1000, maxBytes },
   };
 }

@@ -66,6 +66,7 @@ const EXAMPLE_DETAILS: Record<ProblemSlug, string> = {
   'account-not-found': 'No Interact account 99999999 is configured.',
   'interaction-not-found':
     'No history for interaction 000000000 in the last 3 months. Retry with widerSearch=true to search the last 12 months.',
+  'photo-not-found': 'Interact no longer holds photo cgNfCv18QzqrmozmD6ctD4 of interaction 040100713.',
   'upstream-unauthorized': 'Interact rejected the credentials configured for account 12345678.',
   'upstream-error': 'Interact failed to answer for account 12345678.',
   'upstream-timeout': 'Interact did not answer within 10000 ms for account 12345678.',
