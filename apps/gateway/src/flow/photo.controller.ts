@@ -31,7 +31,8 @@ const PHOTO_HEADERS = {
     schema: { type: 'string', example: '"0cY1oZ6q8Qe2Hn5bT3fJ7wK9sVx"' },
   },
   'Cache-Control': {
-    description: 'private, max-age=<seconds>, immutable: an uploaded photo never changes.',
+    description:
+      '`private, max-age=N, immutable`, N being the seconds a photo is kept: an uploaded photo never changes.',
     schema: { type: 'string', example: 'private, max-age=86400, immutable' },
   },
   'Content-Disposition': {
