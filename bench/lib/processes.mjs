@@ -240,16 +240,15 @@ export async function startRawBaseline(ctx, cacheKey) {
   return { proc, url, pid: proc.pid, name: 'raw-baseline' };
 }
 
-/** The gateway's key for a flow looked up by interaction id, without widerSearch. */
-export function flowCacheKey(keyPrefix, account, interactionId) {
-  const part = encodeURIComponent;
-  return [
-    keyPrefix,
-    'v1',
-    part(account.id),
-    part(account.environmentName),
-    'interactionId',
-    part(interactionId),
-    'narrow',
-  ].join(':');
+/** The gateway's own key for a flow looked up by interaction id, without widerSearch, from dist/. */
+export async function flowCacheKey(keyPrefix, account, interactionId) {
+  // Nest's decorators on the module's classes need the metadata polyfill the gateway loads first.
+  await import('reflect-metadata');
+  const cache = await import('../../dist/apps/gateway/src/cache/flow-cache.service.js');
+  const gatewayAccount = { accountId: account.id, environmentName: account.environmentName };
+  return cache.flowCacheKey(keyPrefix, gatewayAccount, {
+    kind: 'interactionId',
+    value: interactionId,
+    widerSearch: false,
+  });
 }

@@ -24,7 +24,7 @@ export async function cacheHit(ctx) {
     if (!/;\s*hit\b/.test(cacheStatus))
       throw new Error(`the warm request was not a cache hit: Cache-Status "${cacheStatus}"`);
 
-    raw = await startRawBaseline(ctx, flowCacheKey(keyPrefix, ACCOUNTS.rest, INTERACTION));
+    raw = await startRawBaseline(ctx, await flowCacheKey(keyPrefix, ACCOUNTS.rest, INTERACTION));
     const rawAnswer = await expectOk(raw.url + PATH, { headers: AUTH });
     if (!rawAnswer.body.equals(hit.body)) throw new Error('the raw baseline does not send the bytes the gateway sends');
 
