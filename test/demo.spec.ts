@@ -16,11 +16,17 @@ async function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  const [gatewayPort, simulatorPort] = [await freePort(), await freePort()];
+  const [gatewayPort, adminPort, simulatorPort] = [await freePort(), await freePort(), await freePort()];
   gateway = `http://127.0.0.1:${gatewayPort}`;
   // A group of its own, as a terminal gives it: Ctrl-C is then a SIGINT to the whole group.
   demo = spawn(process.execPath, ['scripts/demo.mjs'], {
-    env: { ...process.env, PORT: String(gatewayPort), SIMULATOR_PORT: String(simulatorPort) },
+    // The gateway reads ADMIN_PORT from the environment the demo passes on.
+    env: {
+      ...process.env,
+      PORT: String(gatewayPort),
+      ADMIN_PORT: String(adminPort),
+      SIMULATOR_PORT: String(simulatorPort),
+    },
     detached: true,
   });
   await new Promise<void>((resolve, reject) => {

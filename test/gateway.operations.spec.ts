@@ -48,9 +48,9 @@ describe('circuit breaker', () => {
       const calls = (await testbed.simulator.stats())[transport].requests;
       await fresh(gw, account, DEMO_IDS.claim).expect(503);
       expect((await testbed.simulator.stats())[transport].requests).toBe(calls);
-      const ready = await gw.http().get('/health/ready').expect(200);
+      const ready = await gw.admin().get('/health/ready').expect(200);
       expect(ready.body.details.upstream.circuits[account]).toEqual({ transport, state: 'open' });
-      const whileOpen = (await gw.http().get('/metrics')).text;
+      const whileOpen = (await gw.admin().get('/metrics')).text;
       expect(metricValue(whileOpen, 'interact_circuit_state', { account, transport })).toBe(1);
       // Each 503 above, and the two after it.
       expect(metricValue(whileOpen, 'interact_refusals_total', { account, reason: 'circuit_open' })).toBe(
@@ -60,9 +60,9 @@ describe('circuit breaker', () => {
       await testbed.simulator.reset();
       await sleep(800);
       await fresh(gw, account, DEMO_IDS.claim).expect(200);
-      expect((await gw.http().get('/health/ready')).body.details.upstream.circuits[account].state).toBe('closed');
+      expect((await gw.admin().get('/health/ready')).body.details.upstream.circuits[account].state).toBe('closed');
       expect(
-        metricValue((await gw.http().get('/metrics')).text, 'interact_circuit_state', { account, transport }),
+        metricValue((await gw.admin().get('/metrics')).text, 'interact_circuit_state', { account, transport }),
       ).toBe(0);
     },
   );
@@ -101,7 +101,7 @@ describe('bulkhead', () => {
     expect(rejected.body.type).toBe('/problems/upstream-unavailable');
     expect(rejected.headers['retry-after']).toBe('1');
     expect((await testbed.simulator.stats()).rest.requests).toBe(2);
-    const text = (await gw.http().get('/metrics')).text;
+    const text = (await gw.admin().get('/metrics')).text;
     expect(metricValue(text, 'interact_refusals_total', { account: REST_ACCOUNT, reason: 'bulkhead_full' })).toBe(3);
   });
 });
@@ -128,7 +128,7 @@ describe('render pool', () => {
     // Interact answered every call once (a refusal is not retried); the refused answers went unread and count
     // as refusals, no outcome of Interact's.
     expect((await testbed.simulator.stats()).rest.requests).toBe(burst);
-    const text = (await gw.http().get('/metrics')).text;
+    const text = (await gw.admin().get('/metrics')).text;
     const upstream = (outcome: string) =>
       metricValue(text, 'interact_upstream_requests_total', { account: REST_ACCOUNT, transport: 'rest', outcome });
     expect(upstream('success')).toBe(burst - refused.length);
@@ -144,8 +144,8 @@ describe('render pool', () => {
 describe('health', () => {
   it('answers liveness and readiness with the cache and circuits as details', async () => {
     const gw = await gateway();
-    expect((await gw.http().get('/health/live').expect(200)).body.status).toBe('ok');
-    const ready = await gw.http().get('/health/ready').expect(200);
+    expect((await gw.admin().get('/health/live').expect(200)).body.status).toBe('ok');
+    const ready = await gw.admin().get('/health/ready').expect(200);
     expect(ready.body.details).toEqual({
       lifecycle: { status: 'up', state: 'serving' },
       cache: { status: 'up', store: 'memory', state: 'up' },
@@ -162,7 +162,7 @@ describe('health', () => {
   it('stays ready with Redis down, reporting the cache as degraded', async () => {
     const deadRedis = `redis://127.0.0.1:${await freePort()}`;
     const gw = await gateway({}, { cache: redisCache(deadRedis) });
-    const ready = await gw.http().get('/health/ready').expect(200);
+    const ready = await gw.admin().get('/health/ready').expect(200);
     expect(ready.body.details.cache).toEqual({
       status: 'up',
       store: 'redis',
@@ -175,9 +175,9 @@ describe('health', () => {
   it('fails readiness as soon as shutdown begins, while liveness holds', async () => {
     const gw = await gateway();
     gw.app.get(LifecycleService).beginShutdown();
-    const ready = await gw.http().get('/health/ready').expect(503);
+    const ready = await gw.admin().get('/health/ready').expect(503);
     expect(ready.body.error.lifecycle).toEqual({ status: 'down', state: 'shutting-down' });
-    await gw.http().get('/health/live').expect(200);
+    await gw.admin().get('/health/live').expect(200);
   });
 });
 
@@ -190,7 +190,7 @@ describe('metrics', () => {
     await fresh(gw, SOAP_ACCOUNT, DEMO_IDS.claim).expect(200); // bypass
     await gw.http().get(flowPath(REST_ACCOUNT, '..')).expect(400); // never reaches the cache
     await gw.http().get('/nowhere').expect(404);
-    const scrape = await gw.http().get('/metrics').expect(200);
+    const scrape = await gw.admin().get('/metrics').expect(200);
     expect(scrape.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = scrape.text;
     const route = '/v1/accounts/:accountId/interactions/:interactionId/flow';

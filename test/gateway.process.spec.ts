@@ -45,7 +45,7 @@ describe('the gateway process', () => {
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, ...Array<number>(38).fill(404)]);
     expect(answers.slice(0, 2).map((answer) => answer.body.pages.length)).toEqual([5000, 5000]);
     expect(await gateway.exited()).toBe(0);
-    await expect(fetch(`${gateway.url}/health/live`)).rejects.toThrow();
+    for (const url of [gateway.url, gateway.adminUrl]) await expect(fetch(`${url}/health/live`)).rejects.toThrow();
     const messages = gateway.logLines().map((line) => line.msg);
     expect(messages).toContain('SIGTERM received; draining for up to 10000 ms');
     expect(messages).toContain('drained; exiting');
@@ -78,7 +78,7 @@ describe('the gateway process', () => {
       // A new connection per probe, as the kubelet makes.
       for (;;) {
         try {
-          const response = await request(`${gateway.url}/health/ready`, { reset: true });
+          const response = await request(`${gateway.adminUrl}/health/ready`, { reset: true });
           readiness.push({ status: response.statusCode, body: await response.body.text() });
         } catch (error) {
           return (error as { code?: string }).code;
@@ -94,8 +94,8 @@ describe('the gateway process', () => {
       expect(list.every(({ status }) => status === 200)).toBe(true);
       expect(list.at(-1)?.connection).toBe('close');
     }
-    // Until the port closes, probes see readiness fail; then they are refused (one that races the
-    // closing itself may be reset instead).
+    // Until the admin port closes, after the API's, probes see readiness fail; then they are refused
+    // (one that races the closing itself may be reset instead).
     expect(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET']).toContain(await probed);
     const draining = readiness.filter(({ status }) => status === 503);
     expect(draining.length).toBeGreaterThanOrEqual(5);
@@ -177,7 +177,7 @@ describe('the gateway process', () => {
       expect(performance.now() - signalled).toBeLessThan(2_000);
       expect(gateway.errorOutput).toContain(`${signal} received during start-up; exiting`);
       expect(gateway.output.join('\n')).not.toContain('listening on');
-      await expect(fetch(`${gateway.url}/health/live`)).rejects.toThrow();
+      for (const url of [gateway.url, gateway.adminUrl]) await expect(fetch(`${url}/health/live`)).rejects.toThrow();
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silentRedis.close(resolve));
@@ -227,7 +227,7 @@ describe('the gateway process', () => {
     expect(wrongKey.status).toBe(401);
     expect(await wrongKey.text()).not.toContain('canary-wrong-api-key-55aa');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
     expect(metrics).toContain(
       'interact_upstream_requests_total{account="12345678",transport="rest",outcome="unauthorized"} 1',
     );

@@ -7,6 +7,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AdminServer } from './admin/admin.server.js';
 import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { buildOpenApiDocument, serveDocs } from './docs/openapi.js';
@@ -75,7 +76,7 @@ export async function createGatewayApp(
     }
     done();
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, logger), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, loggers), adapter, {
     bufferLogs: true,
   });
   app.useLogger(options.logger ?? app.get(Logger));
@@ -90,4 +91,24 @@ export async function createGatewayApp(
   }
   if (config.docsEnabled) serveDocs(app, buildOpenApiDocument(app, config));
   return app;
+}
+
+export interface GatewayUrls {
+  /** The API, Swagger UI and problem pages. */
+  url: string;
+  /** Probes and metrics. */
+  adminUrl: string;
+}
+
+/**
+ * The API's port first, then the admin port: readiness, served there, must not answer before the
+ * API listens. The ports are given apart from the configuration so that tests can ask for any free one.
+ */
+export async function listenGateway(
+  app: NestFastifyApplication,
+  { port, adminPort, host }: Pick<GatewayConfig, 'port' | 'adminPort' | 'host'>,
+): Promise<GatewayUrls> {
+  await app.listen(port, host);
+  const adminUrl = await app.get(AdminServer).listen(adminPort, host);
+  return { url: await app.getUrl(), adminUrl };
 }

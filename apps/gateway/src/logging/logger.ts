@@ -50,14 +50,25 @@ export function createLoggers(level: LogLevel, destination?: DestinationStream):
   };
 }
 
+export interface RequestLogOptions {
+  /** Of every line but failures (error) and 5xx (warn): debug for probes and scrapes, which would drown the rest. */
+  level?: 'info' | 'debug';
+}
+
 /**
  * One line per request, written when it completes, with what operators look for: route,
  * account, status, duration and how the cache answered. Fastify's own pair of lines (incoming,
  * completed) would double the volume and miss those fields.
  */
 export class RequestLogController extends LogController {
-  constructor(private readonly access: Logger) {
+  private readonly level: 'info' | 'debug';
+
+  constructor(
+    private readonly access: Logger,
+    { level = 'info' }: RequestLogOptions = {},
+  ) {
     super({ requestIdLogLabel: 'requestId' });
+    this.level = level;
   }
 
   override incomingRequest(): void {}
@@ -79,6 +90,6 @@ export class RequestLogController extends LogController {
     if (error) return void reply.log.error({ ...fields, err: error }, 'request failed');
     const line = { requestId: request.id, ...fields };
     if (reply.statusCode >= 500) this.access.warn(line, 'request completed');
-    else this.access.info(line, 'request completed');
+    else this.access[this.level](line, 'request completed');
   }
 }
