@@ -2,7 +2,7 @@
 // cache entry's size, c concurrent callers, through four clients measured in turns in one run.
 // Each figure is the median of the turns: GETs per second, and this process's CPU per GET, which
 // moves less than throughput when other work shares the machine.
-//   node bench/redis-store.mjs [--duration=<s>] [--turns=<n>] [--connections=<c>]   (after npm run build)
+//   npm exec -- node bench/redis-store.mjs [--duration=<s>] [--turns=<n>] [--connections=<c>]   (after npm run build)
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisStore } from '../dist/libs/cache/src/redis.store.js';

@@ -1,4 +1,4 @@
-// The gateway's benchmark: `npm run bench` (builds first), or `node bench/run.mjs [--smoke]`
+// The gateway's benchmark: `npm run bench` (builds first), or `npm exec -- node bench/run.mjs [--smoke]`
 // against an existing build. Starts everything it measures on loopback ports, prints every figure
 // next to its baseline and target, and writes bench/results/latest.json. Missed targets are
 // reported, not fatal: the exit code is non-zero only when the bench itself could not run.
@@ -208,7 +208,9 @@ async function main() {
   }
   console.log(formatTable(rows));
   console.log(
-    `\n${passed} of ${withTarget.length} targets met, ${failed} missed, ${withTarget.length - passed - failed} not measured.`,
+    // The runtime beside the count: this line and the table are what gets quoted.
+    `\n${passed} of ${withTarget.length} targets met, ${failed} missed, ${withTarget.length - passed - failed} not measured, ` +
+      `on Node ${process.version}.`,
   );
   if (!eventLoopMeasured && scenarios['large-history'] && !scenarios['large-history'].error) {
     console.log(

@@ -1,6 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -152,8 +162,9 @@ function unknownFieldProblems(manifests: Sourced[]): string[] {
 interface Kustomization {
   resources?: string[];
   configMapGenerator?: { name: string; files?: string[] }[];
+  secretGenerator?: { name: string; envs?: string[] }[];
   patches?: { path?: string }[];
-  images?: { name: string; newName?: string; newTag?: string }[];
+  images?: { name: string; newName?: string; newTag?: string; digest?: string }[];
   namespace?: string;
 }
 
@@ -178,6 +189,19 @@ function rendered(folder: string): Sourced[] {
   return manifestsOf(run('kubectl', ['kustomize', folder]), `kubectl kustomize ${folder}`);
 }
 
+const EXAMPLE_OVERLAY = 'deploy/overlays/example';
+const overlaySpec = kustomizations.find(({ folder }) => folder === EXAMPLE_OVERLAY)?.spec;
+let overlayObjects: Sourced[] | undefined;
+const renderedOverlay = () => (overlayObjects ??= rendered(EXAMPLE_OVERLAY));
+/** The example overlay's Secret as the pods get it, decoded. */
+const exampleSecretData = (): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(one<ISecret>(renderedOverlay(), 'Secret').data ?? {}).map(([key, value]) => [
+      key,
+      Buffer.from(value, 'base64').toString('utf8'),
+    ]),
+  );
+
 function one<T>(manifests: Sourced[], kind: string): T {
   const found = manifests.filter(({ manifest }) => manifest.kind === kind);
   if (found.length !== 1) throw new Error(`expected one ${kind}, found ${found.length}`);
@@ -189,6 +213,8 @@ const podSpec = deployment.spec?.template.spec;
 const podLabels = deployment.spec?.template.metadata?.labels ?? {};
 const gateway = podSpec?.containers[0] as IContainer;
 const environment = Object.fromEntries((gateway.env ?? []).map(({ name, value }) => [name, value ?? '']));
+const keysVolume = podSpec?.volumes?.find(({ secret }) => secret !== undefined);
+const keysMount = gateway.volumeMounts?.find(({ name }) => name === keysVolume?.name);
 
 function selects(selector: Record<string, string> | undefined): boolean {
   return Object.keys(selector ?? {}).length > 0 && Object.entries(selector ?? {}).every(([k, v]) => podLabels[k] === v);
@@ -217,9 +243,13 @@ describe('Kubernetes manifests (deploy/)', () => {
       }
     }
     for (const file of generatedConfigFiles) expect(existsSync(join(root, file)), file).toBe(true);
-    // An example is for reading, never applied by the base; anything else would be a forgotten resource.
-    const unlisted = manifestFiles.filter((file) => !listed.has(file));
-    expect(unlisted).toEqual(['deploy/base/secret.example.yaml']);
+    for (const { folder, spec } of kustomizations) {
+      for (const file of (spec.secretGenerator ?? []).flatMap(({ envs = [] }) => envs)) {
+        expect(existsSync(join(root, folder, file)), join(folder, file)).toBe(true);
+      }
+    }
+    // Anything not listed would be a forgotten resource.
+    expect(manifestFiles.filter((file) => !listed.has(file))).toEqual([]);
   });
 
   it('validates every manifest in deploy/ against the Kubernetes schemas, with no unknown field', async () => {
@@ -228,7 +258,6 @@ describe('Kubernetes manifests (deploy/)', () => {
       'HorizontalPodAutoscaler',
       'NetworkPolicy',
       'PodDisruptionBudget',
-      'Secret',
       'Service',
     ]);
     expect(await schemaProblems(baseManifests)).toEqual([]);
@@ -256,16 +285,12 @@ describe('Kubernetes manifests (deploy/)', () => {
 
   it('renders the base and the example overlay with kustomize into valid objects', async () => {
     const base = rendered('deploy/base');
-    const overlay = rendered('deploy/overlays/example');
+    const overlay = renderedOverlay();
+    const kinds = ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget'];
+    // The Secret is the installation's: the overlay generates it.
+    expect(base.map(({ manifest }) => manifest.kind).sort()).toEqual([...kinds, 'Service']);
+    expect(overlay.map(({ manifest }) => manifest.kind).sort()).toEqual([...kinds, 'Secret', 'Service']);
     for (const objects of [base, overlay]) {
-      expect(objects.map(({ manifest }) => manifest.kind).sort()).toEqual([
-        'ConfigMap',
-        'Deployment',
-        'HorizontalPodAutoscaler',
-        'NetworkPolicy',
-        'PodDisruptionBudget',
-        'Service',
-      ]);
       expect(await schemaProblems(objects)).toEqual([]);
       expect(unknownFieldProblems(objects)).toEqual([]);
       // The generated ConfigMap's name carries a hash of its content; the pods must mount that name.
@@ -277,12 +302,19 @@ describe('Kubernetes manifests (deploy/)', () => {
       expect(volumes.map((volume) => volume.configMap?.name)).toContain(configMap.metadata?.name);
       expect(parseYaml(configMap.data?.['gateway.yaml'] ?? '')).toEqual(parseYaml(read('deploy/base/gateway.yaml')));
     }
-    const overlaySpec = kustomizations.find(({ folder }) => folder === 'deploy/overlays/example')?.spec;
     expect(overlay.every(({ manifest }) => manifest.metadata.namespace === overlaySpec?.namespace)).toBe(true);
+    // By digest alone: a tag beside it would be ignored by the runtime and mislead the reader.
     const image = overlaySpec?.images?.[0];
-    expect(one<IDeployment>(overlay, 'Deployment').spec?.template.spec?.containers[0].image).toBe(
-      `${image?.newName}:${image?.newTag}`,
-    );
+    expect(image?.newTag).toBeUndefined();
+    expect(image?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const overlayPod = one<IDeployment>(overlay, 'Deployment').spec?.template.spec;
+    expect(overlayPod?.containers[0].image).toBe(`${image?.newName}@${image?.digest}`);
+    // The generated Secret's name carries a hash of its content too; the pods must take their keys from that name.
+    const secretName = one<ISecret>(overlay, 'Secret').metadata?.name;
+    expect(secretName).toMatch(/^interact-flow-gateway-[a-z0-9]{10}$/);
+    expect(overlayPod?.volumes?.map((volume) => volume.secret?.secretName).filter(Boolean)).toEqual([secretName]);
+    const secretRefs = overlayPod?.containers[0].env?.flatMap(({ valueFrom }) => valueFrom?.secretKeyRef ?? []);
+    expect(secretRefs?.map(({ name }) => name)).toEqual([secretName]);
     // The overlay's ingress controller is appended to the base's sources of traffic, not put in their place.
     const baseIngress = one<INetworkPolicy>(base, 'NetworkPolicy').spec?.ingress ?? [];
     const overlayIngress = one<INetworkPolicy>(overlay, 'NetworkPolicy').spec?.ingress ?? [];
@@ -290,6 +322,39 @@ describe('Kubernetes manifests (deploy/)', () => {
     expect(overlayIngress.slice(baseIngress.length)).toEqual([
       expect.objectContaining({ ports: [{ protocol: 'TCP', port: Number(environment.PORT) }] }),
     ]);
+  });
+
+  it('rolls the pods when an application key or the gateway config changes', () => {
+    // A copy of deploy/, edited as an operator would and rendered again.
+    const copy = join(scratch, 'rolled');
+    cpSync(join(root, 'deploy'), join(copy, 'deploy'), { recursive: true });
+    const render = () => {
+      const objects = rendered(join(copy, EXAMPLE_OVERLAY));
+      const template = one<IDeployment>(objects, 'Deployment').spec?.template;
+      return { template, secret: one<ISecret>(objects, 'Secret').metadata?.name };
+    };
+    const before = render();
+    const secretFile = join(copy, EXAMPLE_OVERLAY, overlaySpec?.secretGenerator?.[0].envs?.[0] ?? '');
+    writeFileSync(
+      secretFile,
+      readFileSync(secretFile, 'utf8').replace(
+        'INTERACT_APPLICATION_KEY_12345678=replace-me',
+        'INTERACT_APPLICATION_KEY_12345678=rotated',
+      ),
+    );
+    const rotated = render();
+    expect(rotated.secret).not.toBe(before.secret);
+    expect(rotated.template).not.toEqual(before.template);
+    const configFile = join(copy, 'deploy/base/gateway.yaml');
+    writeFileSync(configFile, readFileSync(configFile, 'utf8').replace('timeoutMs: 10000', 'timeoutMs: 8000'));
+    const reconfigured = render();
+    expect(reconfigured.secret).toBe(rotated.secret);
+    expect(reconfigured.template).not.toEqual(rotated.template);
+  });
+
+  it('requests the memory it is limited to, so that it is never the first to go under memory pressure', () => {
+    expect(gateway.resources?.requests?.memory).toBeDefined();
+    expect(gateway.resources?.requests?.memory).toBe(gateway.resources?.limits?.memory);
   });
 
   it('runs the gateway locked down: non-root, read-only root, no privilege escalation, no capabilities', () => {
@@ -312,10 +377,9 @@ describe('Kubernetes manifests (deploy/)', () => {
     expect(gateway.readinessProbe?.httpGet).toEqual({ path: '/health/ready', port: 'http' });
     expect(gateway.startupProbe?.httpGet?.path).toBe('/health/live');
 
-    // No shell or sleep binary is guaranteed in the image: the hook runs node.
-    const preStop = gateway.lifecycle?.preStop?.exec?.command ?? [];
-    expect(preStop.slice(0, 2)).toEqual(['node', '-e']);
-    const preStopSeconds = Number(/setTimeout\(.*,\s*(\d+)\)/.exec(preStop[2])?.[1]) / 1000;
+    // The kubelet's own sleep: nothing to start in the container, whose image has no sleep binary.
+    expect(Object.keys(gateway.lifecycle?.preStop ?? {})).toEqual(['sleep']);
+    const preStopSeconds = gateway.lifecycle?.preStop?.sleep?.seconds ?? 0;
     expect(preStopSeconds).toBeGreaterThanOrEqual(3);
     const graceSeconds = Number(environment.SHUTDOWN_GRACE_SECONDS);
     expect(graceSeconds).toBeGreaterThan(0);
@@ -354,29 +418,69 @@ describe('Kubernetes manifests (deploy/)', () => {
     const policy = one<INetworkPolicy>(baseManifests, 'NetworkPolicy');
     expect(selects(policy.spec?.podSelector?.matchLabels)).toBe(true);
     expect(policy.spec?.policyTypes?.sort()).toEqual(['Egress', 'Ingress']);
-    const ingressPorts = (policy.spec?.ingress ?? []).flatMap((rule) => rule.ports ?? []);
-    expect(ingressPorts).toEqual([{ protocol: 'TCP', port: Number(environment.PORT) }]);
+  });
+
+  it('lets in only labelled clients and the monitoring namespace, and out only to DNS, Redis and Interact', () => {
+    const policy = one<INetworkPolicy>(baseManifests, 'NetworkPolicy');
+    const api = [{ protocol: 'TCP', port: Number(environment.PORT) }];
+    // No rule admits a pod for the namespace it runs in alone, this one included.
+    expect(policy.spec?.ingress).toEqual([
+      {
+        from: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'interact-flow-gateway/client': 'true' } } }],
+        ports: api,
+      },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: api },
+    ]);
+
     const egressPorts = (policy.spec?.egress ?? [])
       .flatMap((rule) => rule.ports ?? [])
       .map((p) => `${p.protocol}/${p.port}`);
     // Sentinel's port beside Redis's: REDIS_SENTINELS is a supported setting.
     expect(egressPorts.sort()).toEqual(['TCP/26379', 'TCP/443', 'TCP/53', 'TCP/6379', 'UDP/53']);
+    const peersOn = (port: number) =>
+      (policy.spec?.egress ?? []).filter((rule) => rule.ports?.some((p) => p.port === port)).flatMap((rule) => rule.to);
+    // The cluster's DNS pods, and NodeLocal DNSCache on the node's link-local address, which no pod selector reaches.
+    expect(peersOn(53)).toEqual([
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+        podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+      },
+      { ipBlock: { cidr: '169.254.20.10/32' } },
+    ]);
+    // Interact on any public address, IPv4 or IPv6: never a private or link-local one (metadata services).
+    const https = peersOn(443).map((peer) => peer?.ipBlock);
+    expect(https.map((block) => block?.cidr)).toEqual(['0.0.0.0/0', '::/0']);
+    expect(https[0]?.except).toEqual(
+      expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']),
+    );
+    expect(https[1]?.except).toEqual(expect.arrayContaining(['fc00::/7', 'fe80::/10']));
   });
 
-  it('mounts the generated gateway config where GATEWAY_CONFIG_FILE points, and takes the keys from the Secret', () => {
+  it('mounts the generated gateway config where GATEWAY_CONFIG_FILE points, and the keys as files it names', () => {
     const generator = kustomizations.find(({ folder }) => folder === 'deploy/base')?.spec.configMapGenerator?.[0];
     const volume = podSpec?.volumes?.find(({ configMap }) => configMap?.name === generator?.name);
     const mount = gateway.volumeMounts?.find(({ name }) => name === volume?.name);
     expect(mount?.readOnly).toBe(true);
     expect(environment.GATEWAY_CONFIG_FILE).toBe(`${mount?.mountPath}/${generatorFile(generator?.files?.[0] ?? '')}`);
 
-    const secret = one<ISecret>(baseManifests, 'Secret');
-    expect(gateway.envFrom).toEqual([{ secretRef: { name: secret.metadata?.name } }]);
-    // Placeholders only: never a key that looks real in the repository.
-    const keys = Object.entries(secret.stringData ?? {}).filter(([name]) =>
-      name.startsWith('INTERACT_APPLICATION_KEY_'),
+    // Files of the Secret's volume, read-only and readable by the node user's group alone (0440).
+    expect(keysVolume?.secret).toEqual({ secretName: 'interact-flow-gateway', defaultMode: 0o440 });
+    expect(keysMount?.readOnly).toBe(true);
+    const keyFiles = (parseYaml(read('deploy/base/gateway.yaml')) as GatewayFile).accounts.map(
+      ({ applicationKeyFile }) => applicationKeyFile,
     );
-    expect(keys.map(([, value]) => value)).toEqual(DEMO_ACCOUNT_IDS.map(() => 'replace-me'));
+    expect(keyFiles).toEqual(DEMO_ACCOUNT_IDS.map((id) => `${keysMount?.mountPath}/INTERACT_APPLICATION_KEY_${id}`));
+    // No key in the environment: of the Secret, only REDIS_URL, which may be left out.
+    expect(gateway.envFrom).toBeUndefined();
+    expect((gateway.env ?? []).filter(({ valueFrom }) => valueFrom !== undefined)).toEqual([
+      {
+        name: 'REDIS_URL',
+        valueFrom: { secretKeyRef: { name: keysVolume?.secret?.secretName, key: 'REDIS_URL', optional: true } },
+      },
+    ]);
+    // Each file is a key of the example Secret, a placeholder: never a key that looks real in the repository.
+    const secret = exampleSecretData();
+    expect(keyFiles.map((file) => secret[basename(file ?? '')])).toEqual(DEMO_ACCOUNT_IDS.map(() => 'replace-me'));
   });
 });
 
@@ -384,7 +488,7 @@ describe('Kubernetes manifests (deploy/)', () => {
 // Gateway configurations: the demo accounts, read by the gateway's own loader
 
 interface GatewayFile {
-  accounts: { id: string; transport: string; baseUrl: string; wsdl?: string }[];
+  accounts: { id: string; transport: string; baseUrl: string; wsdl?: string; applicationKeyFile?: string }[];
   clients: { id: string; keySha256: string; accounts: string[] }[];
 }
 
@@ -407,7 +511,9 @@ interface ComposeService {
   image?: string;
   command?: string[];
   environment?: Record<string, string>;
-  ports?: { published: number; target: number }[];
+  /** Debian's docker-compose keeps a short form with a host address as it is. */
+  ports?: ({ published: number; target: number } | string)[];
+  volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
   stop_grace_period?: string;
@@ -427,9 +533,11 @@ describe('docker-compose.yml', () => {
   it('is a valid Compose file with the gateway, Redis and the simulator', () => {
     const { services } = config();
     expect(Object.keys(services).sort()).toEqual(['gateway', 'redis', 'simulator']);
-    expect(services.redis.image).toBe('redis:7-alpine');
+    // A pulled image by version and by digest; the built ones come from this repository's Dockerfile.
+    expect(services.redis.image).toMatch(/^redis:7\.\d+\.\d+-alpine@sha256:[0-9a-f]{64}$/);
     expect(services.gateway.ports).toEqual([{ published: 3000, target: 3000 }]);
-    expect(services.simulator.ports).toEqual([{ published: 3001, target: 3001 }]);
+    // This machine only: the simulator's /__simulator/faults takes no key.
+    expect(services.simulator.ports).toEqual(['127.0.0.1:3001:3001/tcp']);
     // One image for both apps, built from this repository.
     expect(services.gateway.build?.context).toBe(root.replace(/\/$/, ''));
     expect(services.simulator.image).toBe(services.gateway.image);
@@ -453,8 +561,8 @@ describe('docker-compose.yml', () => {
     const { services } = config();
     const env = services.gateway.environment ?? {};
     expect(env.REDIS_URL).toBe('redis://redis:6379');
-    // The image has config/ at /app/config (Dockerfile: WORKDIR /app, COPY config ./config).
-    expect(env.GATEWAY_CONFIG_FILE).toBe('/app/config/compose.yaml');
+    // Mounted read-only, since the image holds no configuration.
+    expect(services.gateway.volumes).toEqual([`${join(root, 'config/compose.yaml')}:${env.GATEWAY_CONFIG_FILE}:ro`]);
 
     const file = gatewayFile('config/compose.yaml');
     const simulatorPort = services.simulator.environment?.SIMULATOR_PORT;
@@ -476,16 +584,21 @@ describe('docker-compose.yml', () => {
 });
 
 describe('the gateway config of the Kubernetes base', () => {
-  it('names both demo accounts and loads with the Deployment environment and the example Secret', () => {
+  it('names both demo accounts and loads with the Deployment environment and the example Secret mounted', () => {
     const file = gatewayFile('deploy/base/gateway.yaml');
     expect(file.accounts.every(({ baseUrl }) => baseUrl.startsWith('https://'))).toBe(true);
-    const secret = one<ISecret>(baseManifests, 'Secret');
-    const loaded = loadGatewayConfig({
-      ...environment,
-      ...secret.stringData,
-      GATEWAY_CONFIG_FILE: join(root, 'deploy/base/gateway.yaml'),
-    });
-    expect(loaded.accounts.map(({ accountId }) => accountId)).toEqual(DEMO_ACCOUNT_IDS);
+    // The Secret's files as the pod has them, moved under a scratch folder.
+    const secret = exampleSecretData();
+    const mounted = join(scratch, 'keys');
+    mkdirSync(mounted);
+    for (const [key, value] of Object.entries(secret)) writeFileSync(join(mounted, key), value);
+    const configFile = join(scratch, 'gateway.yaml');
+    writeFileSync(configFile, read('deploy/base/gateway.yaml').replaceAll(`${keysMount?.mountPath}/`, `${mounted}/`));
+    const loaded = loadGatewayConfig({ ...environment, REDIS_URL: secret.REDIS_URL, GATEWAY_CONFIG_FILE: configFile });
+    expect(loaded.accounts.map(({ accountId, applicationKey }) => [accountId, applicationKey])).toEqual(
+      DEMO_ACCOUNT_IDS.map((id) => [id, 'replace-me']),
+    );
+    expect(loaded.cache.store.kind).toBe('redis');
     expect(loaded.shutdownGraceMs).toBe(Number(environment.SHUTDOWN_GRACE_SECONDS) * 1000);
     expect(loaded.drainListenMs).toBe(Number(environment.DRAIN_LISTEN_SECONDS) * 1000);
   });
@@ -541,16 +654,45 @@ describe('Dockerfile', () => {
     expect(lintDockerfile(text).map(({ message, range }) => `line ${range.start.line + 1}: ${message}`)).toEqual([]);
   });
 
-  it('builds in one node:20-bookworm-slim stage and runs the production install in another', () => {
-    expect(stages.map(({ from }) => from)).toEqual(['node:20-bookworm-slim', 'node:20-bookworm-slim']);
-    expect(of(build, 'RUN')).toEqual(['npm ci', 'npm run build']);
-    expect(of(runtime, 'RUN')).toEqual(['npm ci --omit=dev && npm cache clean --force']);
-    expect(of(runtime, 'COPY')).toEqual([
-      'package.json package-lock.json ./',
-      `--from=${build.name} /app/dist ./dist`,
-      'config ./config',
-    ]);
+  it('builds and runs on the Node.js release the tests run on, pinned by digest', () => {
+    const { devDependencies } = JSON.parse(read('package.json')) as { devDependencies: Record<string, string> };
+    const image = `node:${devDependencies.node}-bookworm-slim`;
+    expect(image).toMatch(/^node:24\./);
+    const [from] = new Set(stages.map((stage) => stage.from));
+    expect(stages.map((stage) => stage.from)).toEqual([from, from]);
+    expect(from).toMatch(new RegExp(`^${image.replaceAll('.', '\\.')}@sha256:[0-9a-f]{64}$`));
+  });
+
+  it('installs without install scripts, the production dependencies alone at run time, and no configuration', () => {
+    expect(of(build, 'RUN')).toEqual(['npm ci --ignore-scripts', 'npm run build']);
+    expect(of(runtime, 'RUN')).toEqual(['npm ci --omit=dev --ignore-scripts && npm cache clean --force']);
+    // Not config/: its files grant the demo key. The gateway's file is mounted where GATEWAY_CONFIG_FILE points.
+    expect(of(runtime, 'COPY')).toEqual(['package.json package-lock.json ./', `--from=${build.name} /app/dist ./dist`]);
     expect(of(runtime, 'WORKDIR')).toEqual(['/app']);
+  });
+
+  it('labels the image with the OCI annotations, its base by name and digest', () => {
+    const labels = Object.fromEntries(
+      of(runtime, 'LABEL').flatMap((args) =>
+        [...args.matchAll(/([\w.-]+)="([^"]*)"/g)].map(([, key, value]) => [key, value]),
+      ),
+    );
+    const oci = 'org.opencontainers.image.';
+    expect(Object.keys(labels).sort()).toEqual(
+      ['base.digest', 'base.name', 'created', 'description', 'revision', 'title', 'version'].map((key) => oci + key),
+    );
+    expect(labels[`${oci}title`]).toBe('Interact Flow Gateway');
+    // The stage's ARGs, as the build fills them: the base labels name exactly the image it starts from.
+    const [name, digest] = runtime.from.split('@');
+    const resolve = (value: string) => value.replace('${NODE_BASE}', name).replace('${NODE_BASE_DIGEST}', digest);
+    expect(resolve(labels[`${oci}base.name`])).toBe(`docker.io/library/${name}`);
+    expect(resolve(labels[`${oci}base.digest`])).toBe(digest);
+    for (const arg of ['NODE_BASE', 'NODE_BASE_DIGEST', 'VERSION', 'REVISION', 'CREATED']) {
+      expect(
+        of(runtime, 'ARG').map((declared) => declared.split('=')[0]),
+        arg,
+      ).toContain(arg);
+    }
   });
 
   it('runs the gateway as the node user on 3000, with a health check that needs no curl', () => {
@@ -591,7 +733,9 @@ describe('Dockerfile', () => {
       '.git/HEAD',
       '.env',
       'test/deploy.spec.ts',
-      'deploy/base/secret.example.yaml',
+      'deploy/overlays/example/secret.env',
+      'config/demo.json',
+      'config/compose.yaml',
       'apps/gateway/src/cache/flow-cache.service.spec.ts',
     ]) {
       expect(sent(path), path).toBe(false);

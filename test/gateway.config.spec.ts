@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -514,8 +514,12 @@ describe('gateway configuration', () => {
   it.each(['config/demo.json', 'config/compose.yaml', 'deploy/base/gateway.yaml'])(
     'loads %s, whose every setting is a known one',
     (path) => {
+      // deploy/base/gateway.yaml reads its keys from the files of the pod's Secret volume: here,
+      // files of the same names in the test's folder.
+      for (const id of ['12345678', '12345679']) writeFileSync(join(folder, `INTERACT_APPLICATION_KEY_${id}`), id);
+      const text = readFileSync(fileURLToPath(new URL(`../${path}`, import.meta.url)), 'utf8');
       const config = loadGatewayConfig({
-        GATEWAY_CONFIG_FILE: fileURLToPath(new URL(`../${path}`, import.meta.url)),
+        GATEWAY_CONFIG_FILE: accountsFile(text.replaceAll('/var/run/secrets/interact-flow-gateway/', `${folder}/`)),
         INTERACT_APPLICATION_KEY_12345678: 'k1',
         INTERACT_APPLICATION_KEY_12345679: 'k2',
       });

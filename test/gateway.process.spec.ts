@@ -249,6 +249,24 @@ describe('the gateway process', () => {
     }
   });
 
+  it('exits with status 1 and one JSON line, no stack trace, when its port is taken', async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const { port } = squatter.address() as AddressInfo;
+    try {
+      await gateway.launch(simulator, { PORT: String(port) });
+      expect(await gateway.exited()).toBe(1);
+      // Every line is JSON: a stack trace would not be.
+      expect(gateway.logLines()).toHaveLength(gateway.output.length);
+      expect(gateway.logLines().filter((line) => line.level === 50)).toEqual([
+        expect.objectContaining({ msg: `Error: listen EADDRINUSE: address already in use 127.0.0.1:${port}` }),
+      ]);
+      expect(gateway.output.join('\n')).not.toContain('listening on');
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+
   it('stops at start-up with a message naming a bad setting', async () => {
     await expect(gateway.start(simulator, { LOG_LEVEL: 'chatty' })).rejects.toThrow(
       /Configuration error: LOG_LEVEL must be one of/,

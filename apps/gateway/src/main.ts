@@ -31,7 +31,15 @@ async function main(): Promise<void> {
   logger.log(`listening on ${url}${docs}; probes and metrics on ${adminUrl}`, 'Gateway');
 }
 
+/**
+ * The port taken, or not ours to bind: Nest has logged that already, as one JSON line like every
+ * other ("Error: listen EADDRINUSE: address already in use 0.0.0.0:3000"). Its stack trace would
+ * only bury it under lines that are not JSON.
+ */
+const isListenFailure = (error: unknown): boolean => (error as NodeJS.ErrnoException | null)?.syscall === 'listen';
+
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
+  if (!isListenFailure(error))
+    console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
   process.exit(1);
 });

@@ -8,7 +8,11 @@ async function main(): Promise<void> {
   console.log(`Interact simulator listening on ${await app.getUrl()}`);
 }
 
+/** The port taken, or not ours to bind: Nest's error line has said so already, without the stack. */
+const isListenFailure = (error: unknown): boolean => (error as NodeJS.ErrnoException | null)?.syscall === 'listen';
+
 main().catch((error: unknown) => {
-  console.error(error instanceof SimulatorConfigError ? `Configuration error: ${error.message}` : error);
+  if (!isListenFailure(error))
+    console.error(error instanceof SimulatorConfigError ? `Configuration error: ${error.message}` : error);
   process.exit(1);
 });

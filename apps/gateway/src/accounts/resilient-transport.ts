@@ -51,14 +51,16 @@ export class UpstreamUnavailableError extends Error {
 }
 
 /**
- * Interact answered, but the gateway was too busy to read the answer. The overload is the
- * gateway's own: the breaker, the retries and the upstream metrics must not hold it against Interact.
+ * A call's reader refused to read Interact's answer for a cause of the gateway's own, such as its
+ * overload: the breaker, the retries and the upstream metrics must not hold it against Interact.
+ * The readers (the flow renderer's GatewayOverloadedError) extend it: this module knows none of them.
  */
-export class GatewayOverloadedError extends Error {
-  readonly reason = 'render_queue_full';
-
-  constructor(readonly retryAfterSeconds: number) {
-    super('render_queue_full');
+export class ReadRefusedError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(reason);
   }
 }
 
@@ -206,7 +208,7 @@ export class ResilientTransport {
         throw this.refused(new UpstreamUnavailableError('circuit_open', Math.max(1, Math.ceil(reopensIn / 1000))));
       }
       if (error instanceof BulkheadRejectedError) throw this.refused(new UpstreamUnavailableError('bulkhead_full', 1));
-      if (error instanceof GatewayOverloadedError) throw this.refused(error);
+      if (error instanceof ReadRefusedError) throw this.refused(error);
       if (error instanceof TaskCancelledError) {
         throw new UpstreamDeadlineError(`no answer within the ${this.account.resilience.retryDeadlineMs} ms deadline`);
       }
@@ -222,7 +224,7 @@ export class ResilientTransport {
     return this.inner.close();
   }
 
-  private refused<E extends UpstreamUnavailableError | GatewayOverloadedError>(error: E): E {
+  private refused<E extends UpstreamUnavailableError | ReadRefusedError>(error: E): E {
     this.metrics.refusals.inc({ account: this.account.accountId, reason: error.reason });
     return error;
   }
@@ -242,7 +244,7 @@ export class ResilientTransport {
     } catch (error) {
       // What Interact would have answered is unknown when its answer went unread: the refusal is
       // counted on its own (see call), not as an attempt of some outcome.
-      outcome = error instanceof GatewayOverloadedError ? undefined : outcomeOf(error);
+      outcome = error instanceof ReadRefusedError ? undefined : outcomeOf(error);
       if (error instanceof UpstreamError && !unhealthy(error)) return new Answered(error);
       throw error;
     } finally {

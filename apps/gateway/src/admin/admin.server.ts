@@ -48,7 +48,13 @@ export class AdminServer implements OnApplicationShutdown {
 
   /** Listens; the URL it listens at. */
   async listen(port: number, host: string): Promise<string> {
-    return this.server.listen({ port, host });
+    try {
+      return await this.server.listen({ port, host });
+    } catch (error) {
+      // One JSON line, as Nest writes when the API's port is taken; main.ts then exits without a stack trace.
+      this.server.log.error({ context: 'AdminServer' }, String(error));
+      throw error;
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '@app/cache';
+import { LoadFailure, MemoryStore, OwnFailure } from '@app/cache';
 import type { GatewayAccount, GatewayConfig } from '../config/gateway.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { ProblemException } from '../problems/problem.js';
-import { FlowCacheService, OwnFailure, flowCacheKey } from './flow-cache.service.js';
+import { FlowCacheService, flowCacheKey } from './flow-cache.service.js';
 
 const account = { accountId: '12345678', environmentName: 'PROD' } as GatewayAccount;
 
@@ -69,7 +68,7 @@ describe('FlowCacheService', () => {
     const flows = cache();
     await stored(flows);
     const served = await flows.serve('key', staleAccount, false, () =>
-      Promise.reject(new ProblemException('gateway-overloaded', 'busy')),
+      Promise.reject(new LoadFailure({ kind: 'gateway-overloaded', status: 503, detail: 'busy', forwarded: true })),
     );
     expect(served.entry.body.toString()).toBe('{}');
     expect(served.cacheStatus).toMatch(/fwd=stale; fwd-status=503; detail=stale-if-error/);
@@ -89,8 +88,9 @@ describe('FlowCacheService', () => {
   it('never answers a caller mistake with a stale copy', async () => {
     const flows = cache();
     await stored(flows);
-    const load = () => Promise.reject(new ProblemException('validation-failed', 'bad'));
-    await expect(flows.serve('key', staleAccount, false, load)).rejects.toMatchObject({ slug: 'validation-failed' });
+    const load = () =>
+      Promise.reject(new LoadFailure({ kind: 'validation-failed', status: 400, detail: 'bad', forwarded: true }));
+    await expect(flows.serve('key', staleAccount, false, load)).rejects.toMatchObject({ kind: 'validation-failed' });
   });
 
   it.each([
@@ -106,7 +106,17 @@ describe('FlowCacheService', () => {
       noCache,
       () =>
         new Promise((_resolve, reject) => {
-          refuse = () => reject(new OwnFailure(new ProblemException('upstream-unavailable', 'over its share')));
+          refuse = () =>
+            reject(
+              new OwnFailure(
+                new LoadFailure({
+                  kind: 'upstream-unavailable',
+                  status: 503,
+                  detail: 'over its share',
+                  forwarded: false,
+                }),
+              ),
+            );
         }),
     );
     await sleep(5);
@@ -115,7 +125,7 @@ describe('FlowCacheService', () => {
     );
     await sleep(5);
     refuse();
-    await expect(starter).rejects.toMatchObject({ slug: 'upstream-unavailable' });
+    await expect(starter).rejects.toMatchObject({ kind: 'upstream-unavailable' });
     expect((await joiner).entry.body.toString()).toBe('{"joiner":true}');
     // Nor is the starter's failure left for other replicas.
     expect(await store.get('key:failed')).toBeNull();

@@ -1,53 +1,27 @@
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { MemoryStore, decodeEntry, encodeEntry, type SharedStore } from '@app/cache';
+import {
+  LoadCoordinator,
+  LoadFailure,
+  MemoryStore,
+  decodeEntry,
+  encodeEntry,
+  isServerFailure,
+  type SharedStore,
+  type Found,
+  type Loader,
+} from '@app/cache';
 import type { FlowLookup } from '@app/interact-client';
 import { GATEWAY_CONFIG, type CacheConfig, type GatewayAccount, type GatewayConfig } from '../config/gateway.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { PROBLEM_TYPES } from '../problems/problem-types.js';
-import { ProblemException } from '../problems/problem.js';
 import { CACHE_STORE } from './cache.tokens.js';
 
 /** Bumped whenever the stored entry or the flow JSON changes shape, so old entries become misses. */
 const KEY_SCHEMA = 'v1';
 const CACHE_NAME = 'interact-flow-gateway';
-const POLL_MS = 20;
-/** Long enough for every waiting replica's next poll to see it; short enough to concern only them. */
-const SHARED_FAILURE_TTL_MS = 1_000;
-/**
- * The replicas' lock is a lease its holder renews while its load runs: short, so that a replica
- * that dies holding it delays the others this long, not a whole call.
- */
-const LOCK_LEASE_MS = 3_000;
-/** Three renewals per lease: one lost to a slow store still leaves the lease held. */
-const LEASE_RENEW_MS = LOCK_LEASE_MS / 3;
 
-/** A lock holder's failed load, as the replicas waiting for it read it (see shareFailure). */
-interface SharedFailure {
-  slug: ProblemException['slug'];
-  detail: string;
-  headers: Record<string, string>;
-}
-
-const failureKey = (key: string) => `${key}:failed`;
-
+/** What a load brings: a history, or upstream's word that there is none. It fails with a LoadFailure. */
 export type Loaded = { kind: 'flow'; body: Buffer } | { kind: 'not-found'; detail: string };
-
-/**
- * A load's failure that is the starting request's alone, such as its client's share of the
- * bulkhead being full: the requests that joined the load go on to load for themselves, and no
- * other replica is told of it. The starting request gets `failure`.
- */
-export class OwnFailure extends Error {
-  constructor(readonly failure: unknown) {
-    super('a failure of the request that started the load alone');
-  }
-}
-
-const ownFailureUnwrapped = (error: unknown): never => {
-  throw error instanceof OwnFailure ? error.failure : error;
-};
 
 interface EntryMeta {
   kind: Loaded['kind'];
@@ -91,15 +65,6 @@ export function etagOf(body: Buffer): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 }
 
-/**
- * A load that failed on the server side, upstream's or the gateway's own (a 5xx), may be papered
- * over with a stale copy; never a caller's mistake.
- */
-const staleMayAnswer = (error: unknown): error is ProblemException =>
-  error instanceof ProblemException && PROBLEM_TYPES[error.slug].status >= 500;
-
-const ignore = () => undefined;
-
 async function decoded(raw: Buffer): Promise<FlowEntry | null> {
   const entry = await decodeEntry<FlowEntry>(raw);
   // The metadata was just parsed for this read alone: it takes the body rather than being copied.
@@ -113,22 +78,24 @@ const afterAnswer = () => new Promise<void>((resolve) => setImmediate(resolve));
 const seconds = (ms: number) => (ms >= 0 ? Math.ceil(ms / 1000) : -Math.ceil(-ms / 1000));
 
 /**
- * Histories in the cache store, with one upstream call per key at a time: concurrent misses in
- * this replica share one promise, and replicas sharing Redis share one lock. A store that fails
- * or is slow only turns hits into misses.
+ * The longest a load holds the replicas' lock: the upstream call, its retries and time queued for
+ * it (within the deadline), and the write.
+ */
+const holdMs = (account: GatewayAccount) => account.resilience.retryDeadlineMs + 2_000;
+
+/**
+ * Histories in the cache store: what is served, fresh, stale or negative, and for how long. Misses
+ * go upstream through the load coordinator, one call per key at a time across the replicas. A
+ * store that fails or is slow only turns hits into misses.
  */
 @Injectable()
 export class FlowCacheService {
   private readonly logger = new Logger('FlowCache');
-  private readonly inflight = new Map<string, Promise<FlowEntry>>();
-  /** The load each key's no-cache requests share: one that began after the first of them arrived (see refill). */
-  private readonly forced = new Map<string, Promise<FlowEntry>>();
+  private readonly loads: LoadCoordinator<FlowEntry>;
   /** Entries already answered but not yet in the store: this replica reads them as if they were. */
   private readonly unwritten = new Map<string, FlowEntry>();
   /** Each write with the lock release that follows it. */
   private readonly writes = new Set<Promise<void>>();
-  /** Keys whose lock this replica holds, each with the promise of its release. */
-  private readonly releases = new Map<string, Promise<void>>();
   private readonly refreshing = new Set<string>();
   private readonly cache: CacheConfig;
   /**
@@ -149,6 +116,10 @@ export class FlowCacheService {
     this.cache = config.cache;
     const { local } = config.cache;
     this.local = store.kind === 'redis' && local.ttlMs > 0 ? new MemoryStore(local.maxBytes) : undefined;
+    this.loads = new LoadCoordinator<FlowEntry>(store, {
+      find: (key, since) => this.storedSince(key, since),
+      onLeaseLapsed: (key) => this.logger.warn(`the lock of ${key} lapsed before its load ended`),
+    });
   }
 
   /** A flow the store holds fresh, served as a hit; undefined for anything that takes more (see serve). */
@@ -183,12 +154,14 @@ export class FlowCacheService {
         // fwd-status the response's own (404) stands for it.
         return this.served(filled, filled.kind === 'flow' ? 'fwd=stale; fwd-status=200' : 'fwd=stale');
       } catch (error) {
-        if (!staleMayAnswer(error)) throw error;
+        // A failure on the server side, upstream's or the gateway's own, may be papered over with
+        // a stale copy; never a caller's mistake.
+        if (!isServerFailure(error)) throw error;
         this.metrics.cacheRequests.inc({ result: 'stale' });
-        // An open circuit or a full bulkhead forwarded nothing: a stale hit, not a forward (RFC 9211).
-        if (error.slug === 'upstream-unavailable') return this.served(entry, 'hit; detail=stale-if-error');
-        const status = PROBLEM_TYPES[error.slug].status;
-        return this.served(entry, `fwd=stale; fwd-status=${status}; detail=stale-if-error`);
+        // A load refused before it asked upstream (an open circuit, a full bulkhead) forwarded
+        // nothing: a stale hit, not a forward (RFC 9211).
+        if (!error.forwarded) return this.served(entry, 'hit; detail=stale-if-error');
+        return this.served(entry, `fwd=stale; fwd-status=${error.status}; detail=stale-if-error`);
       }
     }
     const result: CacheResult = available ? 'miss' : 'bypass';
@@ -197,7 +170,7 @@ export class FlowCacheService {
       const filled = await this.fill(key, account, load);
       return this.served(filled, available ? 'fwd=miss' : 'fwd=miss; detail=cache-unavailable');
     } catch (error) {
-      if (error instanceof ProblemException) error.headers['cache-status'] = `${CACHE_NAME}; fwd=miss`;
+      if (error instanceof LoadFailure) error.cacheStatus = `${CACHE_NAME}; fwd=miss`;
       throw error;
     }
   }
@@ -216,158 +189,36 @@ export class FlowCacheService {
     while (this.writes.size > 0) await Promise.all(this.writes);
   }
 
-  /** A miss: joins the key's load in flight in this replica, a forced one included, or starts one. */
+  /** A miss: joins the key's load in flight in this replica, a no-cache one included, or starts one. */
   private fill(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<FlowEntry> {
-    const joined = this.inflight.get(key) ?? this.forced.get(key);
-    if (joined) return this.join(joined, () => this.fill(key, account, load));
-    const pending = this.fillOnce(key, account, load, 0).finally(() => this.inflight.delete(key));
-    this.inflight.set(key, pending);
-    return pending.catch(ownFailureUnwrapped);
-  }
-
-  /** A load in flight, as a request that did not start it sees it: another's own failure makes it load again. */
-  private join(pending: Promise<FlowEntry>, again: () => Promise<FlowEntry>): Promise<FlowEntry> {
-    return pending.catch((error: unknown) => {
-      if (error instanceof OwnFailure) return again();
-      throw error;
-    });
+    return this.loads.load(key, holdMs(account), this.loader(key, account, load));
   }
 
   /**
-   * A no-cache request (RFC 9111, 5.2.1.4: no stored response without asking the origin) is
-   * answered by an upstream call, but not necessarily its own: it joins the key's no-cache load in
-   * flight in this replica, or starts one that the next ones join, and that load, like a miss,
-   * takes the replicas' lock or waits for the holder's entry, accepting only one stored after it
-   * began. A load that began before the request arrived is acceptable: its answer comes from
-   * Interact while the request waits, at most one call older than a call of its own would be, and
-   * that is what RFC 9111 (section 4) lets a cache do when it collapses requests. Without it, any
-   * caller could send one upstream call per request.
+   * A no-cache request (RFC 9111, 5.2.1.4: no stored response without asking the origin): answered
+   * by a no-cache load, its own or one in flight that it joins, never by the stored entry (see
+   * LoadCoordinator.reload).
    */
   private refill(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Promise<FlowEntry> {
-    const joined = this.forced.get(key);
-    if (joined) return this.join(joined, () => this.refill(key, account, load));
-    const pending = this.fillOnce(key, account, load, Date.now()).finally(() => this.forced.delete(key));
-    this.forced.set(key, pending);
-    return pending.catch(ownFailureUnwrapped);
+    return this.loads.reload(key, holdMs(account), this.loader(key, account, load));
   }
 
-  /**
-   * One replica loads; the others wait for its entry, at most for the lock's lifetime, taking one
-   * stored at or after storedSince (in milliseconds since the epoch; 0 takes any fresh entry).
-   */
-  private async fillOnce(
-    key: string,
-    account: GatewayAccount,
-    load: () => Promise<Loaded>,
-    storedSince: number,
-  ): Promise<FlowEntry> {
-    // The longest a load holds the lock: the upstream call, its retries and time queued for it
-    // (within the deadline), and the write. Its lease is not renewed past it, nor waited for.
-    const holdMs = account.resilience.retryDeadlineMs + 2_000;
-    for (;;) {
-      let token: string | null;
-      try {
-        token = await this.store.tryLock(key, LOCK_LEASE_MS);
-      } catch {
-        // No store, no lock: this replica loads on its own.
-        return this.loadAndStore(key, account, load);
-      }
-      if (token !== null) {
-        const stopRenewing = this.renewLease(key, token, holdMs);
-        let released: () => void = ignore;
-        const release = new Promise<void>((resolve) => (released = resolve));
-        this.releases.set(key, release);
-        const unlock = () => {
-          stopRenewing();
-          return this.store
-            .unlock(key, token)
-            .then(ignore, ignore)
-            .finally(() => {
-              if (this.releases.get(key) === release) this.releases.delete(key);
-              released();
-            });
-        };
-        try {
-          // The other replicas poll for the entry while the lock is held: it goes once the entry is written.
-          return await this.loadAndStore(key, account, load, unlock);
-        } catch (error) {
-          void this.shareFailure(key, error).then(unlock);
-          throw error;
-        }
-      }
-      const ours = this.releases.get(key);
-      if (ours) {
-        // This replica's own load holds the lock while it writes its entry, after its answer went:
-        // wait for that rather than poll, which cost a no-cache caller a poll's time per request.
-        await ours;
-        const { entry } = await this.read(key, 'shared');
-        if (entry && Date.now() < entry.freshUntil && entry.storedAt >= storedSince) return entry;
-        continue;
-      }
-      const entry = await this.awaitOtherReplica(key, holdMs, storedSince);
-      if (entry) return entry;
-    }
+  private loader(key: string, account: GatewayAccount, load: () => Promise<Loaded>): Loader<FlowEntry> {
+    return (stored) => this.loadAndStore(key, account, load, stored);
   }
 
-  /**
-   * Renews the lease of a load's lock, by its token alone, until the returned function is called
-   * (its entry written or its failure shared) or for holdMs at most. A renewal the store fails is
-   * tried again at the next; one refused means the lease lapsed and another replica may load too.
-   */
-  private renewLease(key: string, token: string, holdMs: number): () => void {
-    const until = Date.now() + holdMs;
-    const timer = setInterval(() => {
-      if (Date.now() >= until) return clearInterval(timer);
-      this.store.renewLock(key, token, LOCK_LEASE_MS).then((held) => {
-        if (held) return;
-        clearInterval(timer);
-        this.logger.warn(`the lock of ${key} lapsed before its load ended`);
-      }, ignore);
-    }, LEASE_RENEW_MS);
-    timer.unref();
-    return () => clearInterval(timer);
-  }
-
-  /**
-   * Leaves a failed load where the replicas waiting on the lock look once it is released: without
-   * it each would take the lock in turn and call upstream again, and the last would answer only
-   * after all their calls, each as slow as the failure. Written before the lock goes.
-   */
-  private async shareFailure(key: string, error: unknown): Promise<void> {
-    if (!staleMayAnswer(error)) return;
-    const failure: SharedFailure = { slug: error.slug, detail: error.detail, headers: error.headers };
-    await this.store.set(failureKey(key), Buffer.from(JSON.stringify(failure)), SHARED_FAILURE_TTL_MS).catch(ignore);
-  }
-
-  /** The entry another replica stored, null to try for the lock again; throws the holder's failure. */
-  private async awaitOtherReplica(key: string, holdMs: number, storedSince: number): Promise<FlowEntry | null> {
-    const deadline = Date.now() + holdMs;
-    while (Date.now() < deadline) {
-      await sleep(POLL_MS);
-      const { entry, available } = await this.read(key, 'shared');
-      if (entry && Date.now() < entry.freshUntil && entry.storedAt >= storedSince) return entry;
-      if (!available) return null;
-      let failure: SharedFailure | undefined;
-      try {
-        if (await this.store.isLocked(key)) continue;
-        // Read after the lock is seen gone: the holder writes its failure before releasing it.
-        const raw = await this.store.get(failureKey(key));
-        failure = raw ? (JSON.parse(raw.toString()) as SharedFailure) : undefined;
-      } catch {
-        return null;
-      }
-      // No failure: the holder's lease lapsed (it died, or held it longer than holdMs), so try again.
-      if (!failure) return null;
-      throw new ProblemException(failure.slug, failure.detail, {}, { ...failure.headers });
-    }
-    return null;
+  /** What another load stored at or after since, while it is fresh: the coordinator's waiters take nothing older. */
+  private async storedSince(key: string, since: number): Promise<Found<FlowEntry>> {
+    const { entry, available } = await this.read(key, 'shared');
+    const taken = entry && Date.now() < entry.freshUntil && entry.storedAt >= since;
+    return { value: taken ? entry : null, available };
   }
 
   private async loadAndStore(
     key: string,
     account: GatewayAccount,
     load: () => Promise<Loaded>,
-    afterWrite: () => Promise<void> = () => Promise.resolve(),
+    afterWrite: () => Promise<void>,
   ): Promise<FlowEntry> {
     const loaded = await load();
     const now = Date.now();
@@ -406,7 +257,7 @@ export class FlowCacheService {
   }
 
   private refreshInBackground(key: string, account: GatewayAccount, load: () => Promise<Loaded>): void {
-    if (this.refreshing.has(key) || this.inflight.has(key) || this.forced.has(key)) return;
+    if (this.refreshing.has(key) || this.loads.loading(key)) return;
     this.refreshing.add(key);
     this.fill(key, account, load)
       .catch((error: unknown) => this.logger.warn(`background refresh of ${key} failed: ${(error as Error).message}`))

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UpstreamAnswer } from '@app/interact-client';
-import { GatewayOverloadedError } from '../accounts/resilient-transport.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import type { FlowFrame } from './flow.render.js';
-import { FlowRenderer } from './flow.renderer.js';
+import type { FlowFrame } from './flow-json.js';
+import { FlowRenderer, GatewayOverloadedError } from './flow.renderer.js';
 import { PayloadDriftService } from './payload-drift.service.js';
 
 const frame: FlowFrame = {

@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Piscina } from 'piscina';
 import { UpstreamFailedError, fromUpstreamErrorData, type UpstreamAnswer } from '@app/interact-client';
-import { GatewayOverloadedError } from '../accounts/resilient-transport.js';
+import { ReadRefusedError } from '../accounts/resilient-transport.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
-import { renderFlow, type FlowFrame, type RenderedFlow } from './flow.render.js';
+import { renderFlow, type FlowFrame, type RenderedFlow } from './flow-json.js';
 import type { RenderResult, RenderTask } from './flow.worker.js';
 import { PayloadDriftService } from './payload-drift.service.js';
 
@@ -25,6 +25,13 @@ const QUEUED_RENDERS_PER_THREAD = 4;
 // Under Vitest this module runs from its TypeScript source, and so must its worker.
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER = new URL(FROM_SOURCE ? './flow.worker.ts' : './flow.worker.js', import.meta.url);
+
+/** Interact answered, but too many large answers were already waiting for the render pool. */
+export class GatewayOverloadedError extends ReadRefusedError {
+  constructor(retryAfterSeconds: number) {
+    super('render_queue_full', retryAfterSeconds);
+  }
+}
 
 const ownsItsBuffer = (bytes: Uint8Array) => bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
 

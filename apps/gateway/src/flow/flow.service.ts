@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { LoadFailure, OwnFailure } from '@app/cache';
 import { UpstreamError, type FlowLookup } from '@app/interact-client';
 import { AccountsService, type ConfiguredAccount } from '../accounts/accounts.service.js';
-import { GatewayOverloadedError, UpstreamUnavailableError } from '../accounts/resilient-transport.js';
-import { FlowCacheService, OwnFailure, flowCacheKey, type Loaded, type Served } from '../cache/flow-cache.service.js';
+import { UpstreamUnavailableError } from '../accounts/resilient-transport.js';
+import { FlowCacheService, flowCacheKey, type Loaded, type Served } from '../cache/flow-cache.service.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
+import { PROBLEM_TYPES, type ProblemSlug } from '../problems/problem-types.js';
 import { ProblemException } from '../problems/problem.js';
-import { FlowRenderer } from './flow.renderer.js';
+import { FlowRenderer, GatewayOverloadedError } from './flow.renderer.js';
 
 /** A flow ready to send: its JSON bytes as stored, so a cache hit is written without re-serializing. */
 export interface FlowResponse {
@@ -17,6 +19,16 @@ export interface FlowResponse {
 
 const describeLookup = (lookup: FlowLookup) =>
   `${lookup.kind === 'interactionId' ? 'interaction' : 'caller attribute'} ${lookup.value}`;
+
+/**
+ * A load's failure, named after the problem type that answers it: the problems layer turns it into
+ * that problem, and the cache reads its status to decide whether a stale copy may answer instead.
+ */
+const failure = (
+  kind: ProblemSlug,
+  detail: string,
+  { retryAfterSeconds, forwarded = true }: { retryAfterSeconds?: number; forwarded?: boolean } = {},
+) => new LoadFailure({ kind, status: PROBLEM_TYPES[kind].status, detail, retryAfterSeconds, forwarded });
 
 const responseOf = ({ entry, cacheStatus, maxAgeSeconds }: Served): FlowResponse => ({
   body: entry.body,
@@ -90,33 +102,32 @@ export class FlowService {
             : `No history for ${describeLookup(lookup)} in the last 3 months. Retry with widerSearch=true to search the last 12 months.`,
         };
       }
-      const problem = this.problemFor(error, account.accountId, account.timeoutMs, requestId);
+      const failed = this.failureOf(error, account.accountId, account.timeoutMs, requestId);
       // Refused for this client's share alone: the requests of other clients that joined its load load for themselves.
       if (error instanceof UpstreamUnavailableError && error.reason === 'client_share_full')
-        throw new OwnFailure(problem);
-      throw problem;
+        throw new OwnFailure(failed);
+      throw failed;
     }
   }
 
-  private problemFor(error: unknown, accountId: string, timeoutMs: number, requestId: string): unknown {
+  /** The failure a load's callers are told of; an error of no known kind (a bug) is left for the problem filter's internal-error. */
+  private failureOf(error: unknown, accountId: string, timeoutMs: number, requestId: string): unknown {
     if (error instanceof GatewayOverloadedError) {
-      return new ProblemException(
+      return failure(
         'gateway-overloaded',
         `Too many large histories are waiting to be read. Retry in ${error.retryAfterSeconds} s.`,
-        {},
-        { 'retry-after': String(error.retryAfterSeconds) },
+        { retryAfterSeconds: error.retryAfterSeconds },
       );
     }
     if (error instanceof UpstreamUnavailableError) {
-      return new ProblemException(
+      return failure(
         'upstream-unavailable',
         {
           circuit_open: `Interact is failing for account ${accountId}; its circuit is open. Retry in ${error.retryAfterSeconds} s.`,
           bulkhead_full: `Too many calls to Interact are waiting for account ${accountId}. Retry in ${error.retryAfterSeconds} s.`,
           client_share_full: `Too many of this client's calls to Interact are waiting for account ${accountId}. Retry in ${error.retryAfterSeconds} s.`,
         }[error.reason],
-        {},
-        { 'retry-after': String(error.retryAfterSeconds) },
+        { retryAfterSeconds: error.retryAfterSeconds, forwarded: false },
       );
     }
     if (!(error instanceof UpstreamError)) return error;
@@ -126,19 +137,16 @@ export class FlowService {
           requestId,
           msg: `Interact rejected the credentials of account ${accountId}: ${error.message}`,
         });
-        return new ProblemException(
+        return failure(
           'upstream-unauthorized',
           `Interact rejected the credentials configured for account ${accountId}.`,
         );
       case 'timeout':
         this.logger.warn({ requestId, msg: `Interact timed out for account ${accountId}: ${error.message}` });
-        return new ProblemException(
-          'upstream-timeout',
-          `Interact did not answer within ${timeoutMs} ms for account ${accountId}.`,
-        );
+        return failure('upstream-timeout', `Interact did not answer within ${timeoutMs} ms for account ${accountId}.`);
       default:
         this.logger.warn({ requestId, msg: `Interact failed for account ${accountId}: ${error.message}` });
-        return new ProblemException('upstream-error', `Interact failed to answer for account ${accountId}.`);
+        return failure('upstream-error', `Interact failed to answer for account ${accountId}.`);
     }
   }
 }

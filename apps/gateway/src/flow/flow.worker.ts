@@ -1,6 +1,6 @@
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { UpstreamError, toUpstreamErrorData, type UpstreamAnswer, type UpstreamErrorData } from '@app/interact-client';
-import { renderFlow, type FlowFrame, type RenderedFlow } from './flow.render.js';
+import { renderFlow, type FlowFrame, type RenderedFlow } from './flow-json.js';
 
 export interface RenderTask {
   answer: UpstreamAnswer;

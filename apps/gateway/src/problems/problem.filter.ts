@@ -1,8 +1,9 @@
 import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LoadFailure } from '@app/cache';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
 import { PROBLEM_TYPES, type ProblemSlug } from './problem-types.js';
-import { ProblemException, type Problem } from './problem.js';
+import { ProblemException, loadFailureProblem, type Problem } from './problem.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -49,8 +50,9 @@ export function sendProblemException(
 }
 
 /**
- * Renders every error as application/problem+json. Only ProblemException details reach the
- * caller; anything else becomes a generic problem so that no stack trace or upstream body leaks.
+ * Renders every error as application/problem+json. Only the details of a ProblemException or of a
+ * failed load reach the caller; anything else becomes a generic problem so that no stack trace or
+ * upstream body leaks.
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -62,11 +64,12 @@ export class ProblemFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    if (exception instanceof ProblemException) {
-      void sendProblemException(reply, exception, this.config.publicBaseUrl);
+    const problem = exception instanceof LoadFailure ? (loadFailureProblem(exception) ?? exception) : exception;
+    if (problem instanceof ProblemException) {
+      void sendProblemException(reply, problem, this.config.publicBaseUrl);
       return;
     }
-    const { slug, detail, status } = this.describe(exception, request);
+    const { slug, detail, status } = this.describe(problem, request);
     void sendProblem(reply, status, problemBody(slug, detail, request, this.config.publicBaseUrl));
   }
 

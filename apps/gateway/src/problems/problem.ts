@@ -1,4 +1,5 @@
-import type { ProblemSlug } from './problem-types.js';
+import type { LoadFailure } from '@app/cache';
+import { isProblemSlug, type ProblemSlug } from './problem-types.js';
 
 export interface FieldError {
   field: string;
@@ -27,4 +28,16 @@ export class ProblemException extends Error {
   ) {
     super(detail);
   }
+}
+
+/**
+ * The problem a failed load is answered with: the type its kind names, with its retry-after and
+ * the Cache-Status its cache gave it as headers. Undefined for a kind that names no problem type.
+ */
+export function loadFailureProblem(failure: LoadFailure): ProblemException | undefined {
+  if (!isProblemSlug(failure.kind)) return undefined;
+  const headers: Record<string, string> = {};
+  if (failure.retryAfterSeconds !== undefined) headers['retry-after'] = String(failure.retryAfterSeconds);
+  if (failure.cacheStatus !== undefined) headers['cache-status'] = failure.cacheStatus;
+  return new ProblemException(failure.kind, failure.detail, {}, headers);
 }
