@@ -1,3 +1,4 @@
+import { Agent as HttpAgent, get, type IncomingMessage } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -120,6 +121,58 @@ describe('the gateway process', () => {
     expect(performance.now() - signalled).toBeLessThan(5_000);
     expect(gateway.logLines().map((line) => line.msg)).toContain('drained; exiting');
     await closedByGateway;
+  });
+
+  it('ends a drain once its last answer is written, closing the keep-alive connections a browser and a scraper leave', async () => {
+    await gateway.start(simulator, { SHUTDOWN_GRACE_SECONDS: '10', DRAIN_LISTEN_SECONDS: '0' });
+    const headers = { authorization: `Bearer ${TEST_API_KEY}` };
+    const ask = (url: string, agent: HttpAgent) =>
+      new Promise<IncomingMessage>((resolve, reject) => get(url, { agent, headers }, resolve).on('error', reject));
+    const read = async (answer: IncomingMessage) => {
+      let bytes = 0;
+      for await (const chunk of answer) bytes += (chunk as Buffer).length;
+      return { status: answer.statusCode, bytes };
+    };
+    // What a browser keeps after a Swagger UI session: keep-alive connections, each of which made a
+    // request (asked together, each on its own connection), now idle.
+    const browser = new HttpAgent({ keepAlive: true });
+    const flow = `/v1/accounts/${DEMO_ACCOUNTS[0].accountId}/interactions/${DEMO_IDS.claim}/flow`;
+    const pages = ['/docs', '/docs/swagger-ui.css', '/docs/swagger-ui-init.js', '/docs/openapi.json', flow];
+    const visited = await Promise.all(pages.map(async (path) => read(await ask(`${gateway.url}${path}`, browser))));
+    expect(visited.map(({ status }) => status)).toEqual([200, 200, 200, 200, 200]);
+    // Prometheus keeps its scrape connection open too.
+    const scraper = new HttpAgent({ keepAlive: true });
+    expect((await read(await ask(`${gateway.adminUrl}/metrics`, scraper))).status).toBe(200);
+    // And a file the browser is still reading, over a slow link, when the port closes: its headers
+    // said keep-alive before the drain began.
+    const slow = await ask(`${gateway.url}/docs/swagger-ui-bundle.js`, new HttpAgent({ keepAlive: true }));
+    slow.pause();
+    gateway.signal('SIGTERM');
+    // The port closes with that answer still being written: new connections are refused.
+    const apiPort = Number(new URL(gateway.url).port);
+    const accepts = () =>
+      new Promise<boolean>((resolve) => {
+        const probe = connect(apiPort, '127.0.0.1');
+        probe.once('connect', () => resolve(true)).once('error', () => resolve(false));
+        probe.once('connect', () => probe.destroy());
+      });
+    while (await accepts()) await sleep(20);
+    // The request in flight completes whole.
+    expect(await read(slow)).toEqual({ status: 200, bytes: Number(slow.headers['content-length']) });
+    const written = performance.now();
+    expect(await gateway.exited()).toBe(0);
+    // Not the grace period: nothing is left to wait for once the answer is written.
+    expect(performance.now() - written).toBeLessThan(3_000);
+    const messages = gateway.logLines().map(({ msg }) => String(msg));
+    // What the drain waited for, named when it closed the port.
+    expect(messages.filter((msg) => msg.startsWith('closing the port with '))).toEqual([
+      expect.stringMatching(
+        /^closing the port with 1 request in flight \(GET \/docs\/swagger-ui-bundle\.js on the API port\) and \d+ connections open$/,
+      ),
+    ]);
+    expect(messages).toContain('drained; exiting');
+    browser.destroy();
+    scraper.destroy();
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { fastify, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import { trackConnections, type ConnectionTracker } from '../health/connections.js';
 import { HealthChecks, type ProbeAnswer } from '../health/health.checks.js';
 import { RequestLogController, type GatewayLoggers } from '../logging/logger.js';
 import { GATEWAY_LOGGERS } from '../logging/logging.module.js';
@@ -26,6 +27,7 @@ async function answer(reply: FastifyReply, probe: Promise<ProbeAnswer>): Promise
 @Injectable()
 export class AdminServer implements OnApplicationShutdown {
   private readonly server: FastifyInstance;
+  readonly connections: ConnectionTracker;
 
   constructor(
     @Inject(GATEWAY_LOGGERS) loggers: GatewayLoggers,
@@ -44,6 +46,7 @@ export class AdminServer implements OnApplicationShutdown {
       reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
     );
     requestMetrics.observe(this.server);
+    this.connections = trackConnections(this.server);
   }
 
   /** Listens; the URL it listens at. */
