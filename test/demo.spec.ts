@@ -131,8 +131,8 @@ describe('the demo when a port is taken', () => {
     expect(demo.output()).not.toMatch(stackTraceLine);
     const errors = lines.flatMap((line) => {
       try {
-        const entry = JSON.parse(line) as { level?: number; msg?: string };
-        return entry.level === 50 ? [entry.msg] : [];
+        const entry = JSON.parse(line) as { level?: string; msg?: string };
+        return entry.level === 'error' ? [entry.msg] : [];
       } catch {
         return [];
       }

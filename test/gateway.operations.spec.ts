@@ -1,9 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { GatewayAccount, GatewayConfig } from '../apps/gateway/src/config/gateway.config.js';
 import { LifecycleService } from '../apps/gateway/src/health/lifecycle.service.js';
 import { BIG_ATTRIBUTES, DEMO_IDS } from './support/simulator.js';
-import { REST_ACCOUNT, SOAP_ACCOUNT, defaultResilience, type RunningGateway } from './support/gateway.js';
+import {
+  REST_ACCOUNT,
+  SOAP_ACCOUNT,
+  TEST_API_KEY,
+  apiClient,
+  defaultResilience,
+  type RunningGateway,
+} from './support/gateway.js';
 import { freePort, redisCache } from './support/redis.js';
 import { useTestbed } from './support/testbed.js';
 import { metricValue } from './support/metrics.js';
@@ -267,5 +274,121 @@ describe('logs', () => {
     });
     expect(requests[0].durationMs).toEqual(expect.any(Number));
     expect(requests[1]).toMatchObject({ requestId: 'trace-me-2', route: 'unmatched', status: 404 });
+  });
+
+  /** The request lines written to `lines`, by request id. */
+  const requestLines = (lines: string[]) =>
+    new Map(
+      lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((entry) => entry.msg === 'request completed')
+        .map((entry) => [entry.requestId, entry]),
+    );
+
+  it('name the level in words, and the client on both paths of a request', async () => {
+    const lines: string[] = [];
+    const gw = await gateway({}, {}, lines);
+    const path = flowPath(REST_ACCOUNT, DEMO_IDS.claim);
+    await gw.http().get(path).set('X-Request-Id', 'nest-path').expect(200);
+    const hit = await gw.http().get(path).set('X-Request-Id', 'hook-path').expect(200);
+    expect(hit.headers['cache-status']).toMatch(/; hit; /);
+    const byId = requestLines(lines);
+    expect(byId.get('nest-path')).toMatchObject({
+      level: 'info',
+      client: 'test',
+      cache: expect.stringMatching(/fwd=miss/),
+    });
+    expect(byId.get('hook-path')).toMatchObject({
+      level: 'info',
+      client: 'test',
+      cache: expect.stringMatching(/; hit; /),
+    });
+    // Tracing is off: no trace to name.
+    for (const line of byId.values()) expect(Object.keys(line)).not.toEqual(expect.arrayContaining(['traceId']));
+    const appLines = lines
+      .map((line) => JSON.parse(line) as { level: unknown })
+      .filter(({ level }) => level !== 'info');
+    expect(appLines.every(({ level }) => typeof level === 'string')).toBe(true);
+  });
+
+  it('write probes and scrapes at debug only', async () => {
+    const atInfo: string[] = [];
+    const quiet = await gateway({}, {}, atInfo);
+    const atDebug: string[] = [];
+    const verbose = await testbed.gateway(
+      { logLevel: 'debug' },
+      {},
+      { logDestination: { write: (line: string) => void atDebug.push(line) } },
+    );
+    for (const gw of [quiet, verbose])
+      for (const path of ['/health/live', '/health/ready', '/metrics'])
+        await gw
+          .admin()
+          .get(path)
+          .set('X-Request-Id', `probe${path.replaceAll('/', '-')}`)
+          .expect(200);
+    expect(requestLines(atInfo).size).toBe(0);
+    expect([...requestLines(atDebug).values()]).toEqual(
+      ['/health/live', '/health/ready', '/metrics'].map((route) =>
+        expect.objectContaining({ level: 'debug', route, status: 200 }),
+      ),
+    );
+  });
+
+  it('summarize repeated refusals per caller: the first one whole, then a line per interval with the count', async () => {
+    // Only the summary's interval runs on a fake clock; everything else keeps real time.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const lines: string[] = [];
+      const gw = await gateway(
+        {},
+        { clients: [apiClient('test', TEST_API_KEY, [REST_ACCOUNT, SOAP_ACCOUNT], 2)] },
+        lines,
+      );
+      const cached = flowPath(REST_ACCOUNT, DEMO_IDS.claim);
+      await gw.http().get(cached).expect(200);
+      await gw.http().get(cached).expect(200);
+      // Over the limit on both paths: a flow that is a fresh hit, and one that is not cached.
+      for (const path of [cached, cached, flowPath(SOAP_ACCOUNT, DEMO_IDS.claim), cached, cached])
+        await gw.http().get(path).expect(429);
+      for (let i = 0; i < 4; i += 1) await gw.http().get(cached).set('Authorization', 'Bearer wrong-key').expect(401);
+      const whole = (status: number) =>
+        lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.status === status);
+      expect(whole(429)).toEqual([expect.objectContaining({ msg: 'request completed', client: 'test' })]);
+      expect(whole(401)).toEqual([expect.objectContaining({ msg: 'request completed' })]);
+      lines.length = 0;
+      vi.advanceTimersByTime(10_000);
+      expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+        expect.objectContaining({
+          level: 'info',
+          msg: 'requests refused',
+          client: 'test',
+          status: 429,
+          refused: 4,
+          intervalMs: 10_000,
+        }),
+        expect.objectContaining({
+          level: 'info',
+          msg: 'requests refused',
+          ip: '127.0.0.1',
+          status: 401,
+          refused: 3,
+          intervalMs: 10_000,
+        }),
+      ]);
+      // Refused again within the next interval: counted, and summarized when it ends.
+      await gw.http().get(cached).expect(429);
+      vi.advanceTimersByTime(10_000);
+      expect(lines.slice(2).map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+        expect.objectContaining({ msg: 'requests refused', client: 'test', status: 429, refused: 1 }),
+      ]);
+      // A quiet interval forgets the caller: its next refusal is logged whole again.
+      vi.advanceTimersByTime(20_000);
+      expect(lines).toHaveLength(3);
+      await gw.http().get(cached).expect(429);
+      expect(JSON.parse(lines[3]) as Record<string, unknown>).toMatchObject({ msg: 'request completed', status: 429 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

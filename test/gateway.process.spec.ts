@@ -294,7 +294,7 @@ describe('the gateway process', () => {
       const appLine = lines.find(
         (line) => line.msg === `Interact rejected the credentials of account ${account}: ${reason}`,
       );
-      expect(appLine).toMatchObject({ requestId: `secret-test-${account}`, context: 'Flow', level: 50 });
+      expect(appLine).toMatchObject({ requestId: `secret-test-${account}`, context: 'Flow', level: 'error' });
       const requestLine = lines.find(
         (line) => line.msg === 'request completed' && line.requestId === `secret-test-${account}`,
       );
@@ -311,7 +311,7 @@ describe('the gateway process', () => {
       expect(await gateway.exited()).toBe(1);
       // Every line is JSON: a stack trace would not be.
       expect(gateway.logLines()).toHaveLength(gateway.output.length);
-      expect(gateway.logLines().filter((line) => line.level === 50)).toEqual([
+      expect(gateway.logLines().filter((line) => line.level === 'error')).toEqual([
         expect.objectContaining({ msg: `Error: listen EADDRINUSE: address already in use 127.0.0.1:${port}` }),
       ]);
       expect(gateway.output.join('\n')).not.toContain('listening on');

@@ -39,9 +39,10 @@ export async function createGatewayApp(
 ): Promise<NestFastifyApplication> {
   const loggers = createLoggers(config.logLevel, options.logDestination);
   const logger = loggers.app;
+  const logController = new RequestLogController(loggers.access);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
-    logController: new RequestLogController(loggers.access),
+    logController,
     genReqId: requestIdOf,
     // Long values must reach validation and get a 400 there, not fall through to a 404.
     routerOptions: { maxParamLength: 16_384 },
@@ -53,6 +54,11 @@ export async function createGatewayApp(
         problemBody('bad-request', 'The request URL is not valid.', request, config.publicBaseUrl),
       );
     },
+  });
+  // The refusals it counted and has not summarized yet are written before the process exits.
+  adapter.getInstance().addHook('onClose', (_instance, done) => {
+    logController.close();
+    done();
   });
   const security = securityHeaders();
   // Callback hooks rather than async ones here and in the other per-request hooks: a promise per

@@ -27,6 +27,7 @@ async function answer(reply: FastifyReply, probe: Promise<ProbeAnswer>): Promise
 @Injectable()
 export class AdminServer implements OnApplicationShutdown {
   private readonly server: FastifyInstance;
+  private readonly logController: RequestLogController;
   readonly connections: ConnectionTracker;
 
   constructor(
@@ -35,10 +36,11 @@ export class AdminServer implements OnApplicationShutdown {
     metrics: MetricsService,
     requestMetrics: RequestMetricsHook,
   ) {
+    this.logController = new RequestLogController(loggers.access, { level: 'debug' });
     // The base logger type, as the API's instance has: its hooks are typed for it.
     this.server = fastify<Server, IncomingMessage, ServerResponse, FastifyBaseLogger>({
       loggerInstance: loggers.app,
-      logController: new RequestLogController(loggers.access, { level: 'debug' }),
+      logController: this.logController,
     });
     this.server.get('/health/live', (_request, reply) => answer(reply, checks.live()));
     this.server.get('/health/ready', (_request, reply) => answer(reply, checks.ready()));
@@ -62,5 +64,6 @@ export class AdminServer implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.server.close();
+    this.logController.close();
   }
 }
