@@ -271,7 +271,7 @@ describe('cache shared by replicas through Redis', () => {
     try {
       const [a] = [await gateway(shared, { timeoutMs: 500 })];
       // A replica that died holding the lock: nobody will ever release it; its TTL ends it.
-      const key = `${shared.keyPrefix}:v1:${REST_ACCOUNT}:PROD:interactionId:${DEMO_IDS.claim}:narrow`;
+      const key = `${shared.keyPrefix}:v2:${REST_ACCOUNT}:PROD:interactionId:${DEMO_IDS.claim}:narrow`;
       await redis.set(`{${key}}:lock`, 'dead-replica', 'PX', 1_000);
       const started = performance.now();
       await a.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
@@ -292,7 +292,7 @@ describe('cache shared by replicas through Redis', () => {
       const response = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.big)).expect(200);
       // The answer goes out before its entry is written.
       await gw.app.get((await import('../apps/gateway/src/cache/flow-cache.service.js')).FlowCacheService).settled();
-      const key = `${shared.keyPrefix}:v1:${REST_ACCOUNT}:PROD:interactionId:${DEMO_IDS.big}:narrow`;
+      const key = `${shared.keyPrefix}:v2:${REST_ACCOUNT}:PROD:interactionId:${DEMO_IDS.big}:narrow`;
       const raw = await redis.getBuffer(key);
       expect(raw?.readUInt8(1)).toBe(1);
       expect(raw!.length).toBeLessThan(Buffer.byteLength(response.text) / 4);
@@ -308,7 +308,7 @@ describe('cache shared by replicas through Redis', () => {
     const redis = new Redis(SHARED_REDIS_URL);
     try {
       const gw = await gateway(shared);
-      const key = `${shared.keyPrefix}:v1:${REST_ACCOUNT}:PROD:interactionId:${DEMO_IDS.claim}:narrow`;
+      const key = `${shared.keyPrefix}:v2:${REST_ACCOUNT}:PROD:interactionId:${DEMO_IDS.claim}:narrow`;
       await redis.set(key, 'not an entry', 'PX', 60_000);
       const response = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
       expect(response.headers['cache-status']).toContain('; fwd=miss; ttl=');
@@ -391,7 +391,7 @@ describe('a Redis that freezes, dies and comes back', () => {
       expect(meanwhile.text).toBe(response.text);
       redis.thaw();
       await settled;
-      expect(await client.exists(`${keyPrefix}:v1:${REST_ACCOUNT}:PROD:interactionId:${id}:narrow`)).toBe(1);
+      expect(await client.exists(`${keyPrefix}:v2:${REST_ACCOUNT}:PROD:interactionId:${id}:narrow`)).toBe(1);
     } finally {
       redis.thaw();
       client.disconnect();

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { jsonSchemaOf, type JsonSchema, type SettingsType } from '@app/config';
 import { describe, expect, it } from 'vitest';
-import { AccountSettings, ClientSettings, GatewayEnvironment } from '../apps/gateway/src/config/gateway.schema.js';
+import {
+  AccountSettings,
+  ClientSettings,
+  DocsSettings,
+  GatewayEnvironment,
+} from '../apps/gateway/src/config/gateway.schema.js';
 import { SimulatorEnvironment } from '../apps/interact-simulator/src/simulator.config.js';
 
 /** The README's configuration tables say what the schema says: every setting, and its default. */
@@ -74,6 +79,11 @@ const TABLES: { heading: string; type: SettingsType; outside: string[] }[] = [
     outside: ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME', 'INTERACT_APPLICATION_KEY_<id>'],
   },
   { heading: 'The configuration file, YAML or JSON (see `config/demo.json`):', type: AccountSettings, outside: [] },
+  {
+    heading: 'And what Swagger UI at `/docs` tells a visitor and keeps, under `docs`:',
+    type: DocsSettings,
+    outside: [],
+  },
   { heading: '### Simulator', type: SimulatorEnvironment, outside: [] },
 ];
 

@@ -51,6 +51,8 @@ describe('gateway configuration', () => {
         timeoutMs: 10_000,
         maxResponseBytes: 20 * 1024 * 1024,
         cacheTtlMs: 300_000,
+        maxPhotoBytes: 15 * 1024 * 1024,
+        photoDots: 'plain',
         resilience: {
           retryMaxAttempts: 3,
           retryInitialDelayMs: 100,
@@ -62,6 +64,8 @@ describe('gateway configuration', () => {
           breakerHalfOpenAfterMs: 10_000,
           bulkheadMaxConcurrent: 32,
           bulkheadMaxQueue: 64,
+          photoBulkheadMaxConcurrent: 16,
+          photoBulkheadMaxQueue: 32,
         },
       },
     ]);
@@ -116,8 +120,36 @@ describe('gateway configuration', () => {
     ).toBe('key-from-named');
   });
 
+  it('tells Swagger UI nothing of a demo, and keeps no key, unless the file says so', () => {
+    expect(load({ accounts: [restAccount] }).docs).toEqual({ persistAuthorization: false });
+    const demo = { apiKey: 'demo-key', ids: [{ id: '040100713', lookup: 'interactionId', gives: 'Four pages' }] };
+    expect(
+      load({ accounts: [restAccount], clients: [client], docs: { persistAuthorization: true, demo } }).docs,
+    ).toEqual({ persistAuthorization: true, demo });
+  });
+
   it.each([
     ['GATEWAY_CONFIG_FILE unset', () => loadGatewayConfig({}), /^GATEWAY_CONFIG_FILE is not set/],
+    [
+      'a demo key that no client has, which Swagger UI would offer in vain',
+      () => load({ accounts: [restAccount], clients: [client], docs: { demo: { apiKey: 'other-key' } } }),
+      /^GATEWAY_CONFIG_FILE: docs\.demo\.apiKey is the key of no configured client/,
+    ],
+    [
+      'persistAuthorization as text',
+      () => load({ accounts: [restAccount], docs: { persistAuthorization: 'true' } }),
+      /^GATEWAY_CONFIG_FILE: docs\.persistAuthorization must be true or false$/,
+    ],
+    [
+      'a demo id without the path parameter it goes in',
+      () =>
+        load({
+          accounts: [restAccount],
+          clients: [client],
+          docs: { demo: { apiKey: 'demo-key', ids: [{ id: '040100713', lookup: 'uniqueId', gives: 'Four pages' }] } },
+        }),
+      /^GATEWAY_CONFIG_FILE: docs\.demo\.ids\[0\]\.lookup must be "interactionId" or "callerAttribute"$/,
+    ],
     [
       'a file that is neither YAML nor JSON',
       () => load('{ nope'),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SoapDialect } from '../apps/interact-simulator/src/soap/soap-dialect.js';
-import { essentialsOfFlow, essentialsOfRaw } from './support/essentials.js';
+import { essentialsOfFlow, essentialsOfRaw, pagesAsOf } from './support/essentials.js';
 import { CapturingLogger, REST_ACCOUNT, SOAP_ACCOUNT, type RunningGateway } from './support/gateway.js';
 import { metricValue } from './support/metrics.js';
 import { SEEDED_PAGES } from './support/mutations.js';
@@ -36,7 +36,7 @@ describe.each(DIALECTS)('SOAP in %s dialect', (_name, dialect) => {
       await testbed.simulator.setFaults({ soapDialect: dialect });
       const rest = await flow(gateway, REST_ACCOUNT, uniqueId).expect(200);
       const soap = await flow(gateway, SOAP_ACCOUNT, uniqueId).expect(200);
-      expect(soap.body.pages).toEqual(rest.body.pages);
+      expect(soap.body.pages).toEqual(pagesAsOf(rest.body.pages, REST_ACCOUNT, SOAP_ACCOUNT));
       expect(rest.body.pages).toHaveLength(pages.length);
       pages.forEach((raw, index) => {
         const expected = essentialsOfRaw(raw);
@@ -87,7 +87,14 @@ describe('a history in the recorded shape', () => {
       expect.objectContaining({ kind: 'text', label: null, value: 'Dana Levi', referenceName: 'fullName' }),
       expect.objectContaining({ kind: 'option', label: 'Best time to call', value: '1', selected: true }),
     ]);
-    expect(photos.photos).toEqual([{ answerId: photos.answers[0].id, path: '/mnt/sdcard/home/downloads/i1152998579' }]);
+    expect(photos.photos).toEqual([
+      {
+        answerId: photos.answers[0].id,
+        path: '/mnt/sdcard/home/downloads/i1152998579',
+        id: 'SYcQ_O8TcQlyj5olXFEREW',
+        href: `/v1/accounts/${account}/interactions/${DEMO_IDS.recorded}/photos/SYcQ_O8TcQlyj5olXFEREW`,
+      },
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayAccount } from '../apps/gateway/src/config/gateway.config.js';
+import { pagesAsOf } from './support/essentials.js';
 import { TEST_API_KEY, apiClient, demoAccounts, startGateway, type RunningGateway } from './support/gateway.js';
 import {
   DEMO_ACCOUNTS,
@@ -78,7 +79,7 @@ describe('Environment-Name', () => {
       const served = await http().get(flowPath(single.accountId)).expect(200);
       const demo = await http().get(flowPath(named.accountId)).expect(200);
       expect(served.body).toMatchObject({ accountId: single.accountId, interactionId: DEMO_IDS.claim });
-      expect(served.body.pages).toEqual(demo.body.pages);
+      expect(served.body.pages).toEqual(pagesAsOf(demo.body.pages, named.accountId, single.accountId));
 
       const byTenant = new Map(received.map((headers) => [headers['tenant-id'], headers]));
       expect(received).toHaveLength(2);

@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from './support/simulator.js';
-import { API_KEY_SCHEME } from '../apps/gateway/src/docs/openapi.js';
+import { DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
+import { API_KEY_SCHEME, DOCS_PAGE_TITLE } from '../apps/gateway/src/docs/openapi.js';
+import type { DocsDemoSettings } from '../apps/gateway/src/config/gateway.schema.js';
+import { PROBLEM_TYPES } from '../apps/gateway/src/problems/problem-types.js';
 import { demoAccounts, startGateway, type RunningGateway } from './support/gateway.js';
 
 const run = promisify(execFile);
@@ -13,6 +16,7 @@ const run = promisify(execFile);
 let simulator: RunningSimulator;
 let gateway: RunningGateway;
 let document: {
+  info: { description: string };
   servers: Array<{ url: string }>;
   paths: Record<
     string,
@@ -32,7 +36,7 @@ let document: {
     >
   >;
   components?: {
-    securitySchemes?: Record<string, { bearerFormat?: string }>;
+    securitySchemes?: Record<string, { bearerFormat?: string; description?: string }>;
     schemas?: Record<string, { properties: Record<string, Record<string, unknown>>; required?: string[] }>;
   };
 };
@@ -74,6 +78,7 @@ describe('OpenAPI document', () => {
       expect.arrayContaining([
         '/v1/accounts/{accountId}/interactions/{interactionId}/flow',
         '/v1/accounts/{accountId}/caller-attributes/{callerAttribute}/flow',
+        '/v1/accounts/{accountId}/interactions/{interactionId}/photos/{photoId}',
       ]),
     );
     for (const operation of operations) {
@@ -161,8 +166,100 @@ describe('OpenAPI document', () => {
       expect(schema(name)?.required?.sort()).toEqual(Object.keys(schema(name)?.properties ?? {}).sort());
   });
 
+  it('gets descriptions Swagger UI renders as written: no text it would take for HTML, one problem a line', () => {
+    const descriptions: string[] = [];
+    const collect = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(collect);
+      else if (typeof value === 'object' && value !== null)
+        for (const [key, inner] of Object.entries(value))
+          if (key === 'description' && typeof inner === 'string') descriptions.push(inner);
+          else collect(inner);
+    };
+    collect(document);
+    // Markdown passes an HTML tag through, and Swagger UI's sanitizer then drops it and its text.
+    expect(descriptions.filter((text) => /<[A-Za-z/!?]/.test(text))).toEqual([]);
+    const flow = document.paths['/v1/accounts/{accountId}/interactions/{interactionId}/flow'].get;
+    expect((flow.responses['400'] as { description?: string }).description).toBe(
+      `One of these, each with an example below:\n\n- ${PROBLEM_TYPES['validation-failed'].title}\n- ${PROBLEM_TYPES['bad-request'].title}`,
+    );
+  });
+
   it('serves Swagger UI at /docs', async () => {
     const response = await gateway.http().get('/docs').expect(200);
     expect(response.text).toContain('swagger-ui');
+  });
+});
+
+/** The options Swagger UI starts with, as /docs/swagger-ui-init.js hands them to it. */
+async function swaggerUiOptions(served: RunningGateway): Promise<Record<string, unknown>> {
+  const script = (await served.http().get('/docs/swagger-ui-init.js').expect(200)).text;
+  const start = script.indexOf('{', script.indexOf('let options = '));
+  const options = JSON.parse(script.slice(start, script.indexOf('\n};', start) + 2)) as {
+    customOptions: Record<string, unknown>;
+  };
+  return options.customOptions;
+}
+
+const demoJson = JSON.parse(readFileSync(new URL('../config/demo.json', import.meta.url), 'utf8')) as {
+  docs: { demo: DocsDemoSettings };
+};
+
+describe('Swagger UI', () => {
+  it('is titled for the service, opens schemas a level, and keeps the key in memory only', async () => {
+    const page = (await gateway.http().get('/docs').expect(200)).text;
+    expect(page).toContain(`<title>${DOCS_PAGE_TITLE}</title>`);
+    expect(await swaggerUiOptions(gateway)).toEqual({
+      persistAuthorization: false,
+      defaultModelExpandDepth: 2,
+      defaultModelsExpandDepth: 2,
+    });
+  });
+
+  it('says what the service is, and outside a demo nothing of its accounts or keys', () => {
+    expect(document.info.description).toMatch(/^What a customer did in a Uniphore Interact flow/);
+    expect(document.info.description).not.toMatch(/12345678|12345679|demo|SOAP account/i);
+    expect(document.components?.securitySchemes?.[API_KEY_SCHEME]?.description).toBe('The API key of your client.');
+  });
+
+  it('keeps the key across reloads when configured to', async () => {
+    const persisting = await startGateway({
+      accounts: demoAccounts(simulator),
+      docs: { persistAuthorization: true },
+    });
+    try {
+      expect(await swaggerUiOptions(persisting)).toMatchObject({ persistAuthorization: true });
+    } finally {
+      await persisting.close();
+    }
+  });
+
+  it('on a demo, gives its key, which account is REST and which SOAP, and the ids to try', async () => {
+    const demo = await startGateway({
+      accounts: demoAccounts(simulator),
+      docs: { persistAuthorization: false, demo: demoJson.docs.demo },
+    });
+    try {
+      const served = (await demo.http().get('/docs/openapi.json').expect(200)).body as typeof document;
+      const description = served.info.description;
+      expect(description).toContain("Authorize with the demo client's key, `demo-key`.");
+      expect(description).toContain('| `12345678` | REST |');
+      expect(description).toContain('| `12345679` | SOAP |');
+      expect(description).toContain(
+        '| `040100713` | interactionId | Four pages: an option, a yes/no switch and a list, a text input, two photos and a continue |',
+      );
+      expect(description).toContain('| `112233` | callerAttribute | The history of 040100713 |');
+      expect(served.components?.securitySchemes?.[API_KEY_SCHEME]?.description).toContain('`demo-key`');
+    } finally {
+      await demo.close();
+    }
+  });
+
+  it('lists, in the demo configuration, every id the simulator knows, under the path parameter it goes in', () => {
+    const listed = demoJson.docs.demo.ids.map(({ id, lookup }) => [id, lookup]);
+    const known = Object.entries(DEMO_IDS).map(([name, id]) => [
+      id,
+      name.endsWith('Attribute') ? 'callerAttribute' : 'interactionId',
+    ]);
+    expect(listed.sort()).toEqual(known.sort());
   });
 });

@@ -6,6 +6,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GatewayConfigModule } from '../apps/gateway/src/config/gateway-config.module.js';
+import { DocsSettings } from '../apps/gateway/src/config/gateway.schema.js';
 import { PROBLEM_TYPES, type ProblemSlug } from '../apps/gateway/src/problems/problem-types.js';
 import { ProblemsModule } from '../apps/gateway/src/problems/problems.module.js';
 import { DEMO_ACCOUNTS, DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
@@ -219,6 +220,7 @@ describe('problem mapping', () => {
           renderThreads: 1,
           clients: [],
           docsEnabled: true,
+          docs: new DocsSettings(),
           corsOrigins: [],
         }),
         ProblemsModule,

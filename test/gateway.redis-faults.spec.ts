@@ -193,7 +193,7 @@ describe('a Redis Cluster whose master dies under load', () => {
 
     // The master of the first history's entry dies, under load from before it until the failover is over.
     const victim = await cluster.masterOf(
-      `${cache.keyPrefix}:v1:${REST_ACCOUNT}:PROD:interactionId:${DEMO_IDS.claim}:narrow`,
+      `${cache.keyPrefix}:v2:${REST_ACCOUNT}:PROD:interactionId:${DEMO_IDS.claim}:narrow`,
     );
     let failedOver = false;
     const load = timedLoad(gw, Infinity, () => failedOver);

@@ -54,3 +54,13 @@ export function essentialsOfFlow(page: FlowPageLike, raw: Essentials): Essential
     photos: page.photos.map((photo) => photo.path),
   };
 }
+
+/**
+ * A flow's pages as another account's flow of the same history reads: identical but for the
+ * account in each photo's href, which this puts in.
+ */
+export function pagesAsOf<P>(pages: P, fromAccount: string, toAccount: string): P {
+  return JSON.parse(
+    JSON.stringify(pages).replaceAll(`"/v1/accounts/${fromAccount}/`, `"/v1/accounts/${toAccount}/`),
+  ) as P;
+}

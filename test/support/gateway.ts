@@ -13,6 +13,7 @@ import {
 } from '../../apps/gateway/src/config/gateway.config.js';
 import {
   AccountSettings,
+  DocsSettings,
   GatewayEnvironment,
   ResilienceSettings,
 } from '../../apps/gateway/src/config/gateway.schema.js';
@@ -103,6 +104,7 @@ export async function startGateway(
       renderThreads: 1,
       clients: [apiClient('test', TEST_API_KEY, [REST_ACCOUNT, SOAP_ACCOUNT])],
       docsEnabled: ENVIRONMENT_DEFAULTS.DOCS_ENABLED,
+      docs: new DocsSettings(),
       corsOrigins: ENVIRONMENT_DEFAULTS.CORS_ORIGINS,
       ...config,
     },

@@ -95,7 +95,7 @@ export async function createGatewayApp(
       exposedHeaders: ['Cache-Status', 'ETag', 'Retry-After', 'X-Request-Id'],
     });
   }
-  if (config.docsEnabled) serveDocs(app, buildOpenApiDocument(app, config));
+  if (config.docsEnabled) serveDocs(app, buildOpenApiDocument(app, config), config.docs);
   return app;
 }
 

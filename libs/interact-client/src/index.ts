@@ -5,3 +5,5 @@ export * from './soap.transport.js';
 export * from './upstream-account.js';
 export * from './upstream-answer.reader.js';
 export * from './upstream.errors.js';
+export * from './photo-transport.js';
+export * from './photo.payload.js';

@@ -104,3 +104,40 @@ const XML_ESCAPES: Record<string, string> = {
 export function soapText(text: string): { $xml: string } {
   return { $xml: text.replace(/[&<>"'\t\n\r]/g, (character) => XML_ESCAPES[character]!) };
 }
+
+/** "Get Interaction Photo" answers a path it does not hold (flows may delete their images when they end) with this 404 body. */
+export const PHOTO_NOT_FOUND_SENTENCE = 'photo was not found';
+
+/** Its 400 body, for `uid`, `path` or `maxSize`. */
+export function invalidParameterSentence(name: 'uid' | 'path' | 'maxSize'): string {
+  return `missing or invalid parameter ${name}`;
+}
+
+/** What Interact calls every photo, whatever its format. */
+export const PHOTO_CONTENT_TYPE = 'image/jpg;charset=UTF-8';
+
+/** Older Interact versions wanted the `.` of a photo's file name sent as this. */
+export const LEGACY_PHOTO_DOT = '@@@@@';
+
+/**
+ * REST path of "Get Interaction Photo". The device path is URL-encoded twice, as Interact wants it
+ * (`/` becomes `%252F`): one encoding is taken off by Interact's web tier, the other by the method.
+ * With legacyDot, the file name's dots are sent as LEGACY_PHOTO_DOT, as older versions wanted.
+ */
+export function restPhotoPath(
+  accountId: string,
+  uniqueId: string,
+  photoPath: string,
+  {
+    apiVersion = INTERACT_API_VERSION,
+    maxSize,
+    legacyDot = false,
+  }: { apiVersion?: number; maxSize?: number; legacyDot?: boolean } = {},
+): string {
+  const fileAt = photoPath.lastIndexOf('/') + 1;
+  const sent = legacyDot
+    ? photoPath.slice(0, fileAt) + photoPath.slice(fileAt).replaceAll('.', LEGACY_PHOTO_DOT)
+    : photoPath;
+  const path = `/interact/agent/version/${apiVersion}/account/${encodeURIComponent(accountId)}/photo/${encodeURIComponent(uniqueId)}/${encodeURIComponent(encodeURIComponent(sent))}`;
+  return maxSize === undefined ? path : `${path}?maxSize=${maxSize}`;
+}

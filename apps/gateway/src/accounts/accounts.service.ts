@@ -24,7 +24,7 @@ export class AccountsService implements OnApplicationShutdown {
       const clientsAllowed = config.clients.filter((client) => client.accounts.includes(account.accountId)).length;
       this.accounts.set(account.accountId, {
         account,
-        transport: new ResilientTransport(wire, account, metrics, clientsAllowed),
+        transport: new ResilientTransport(wire, account, metrics, clientsAllowed, transports.createPhotos(account)),
       });
     }
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { RestFlowTransport, SoapFlowTransport, type FlowTransport } from '@app/interact-client';
+import { RestFlowTransport, RestPhotoTransport, SoapFlowTransport, type FlowTransport } from '@app/interact-client';
 import type { GatewayAccount } from '../config/gateway.config.js';
 
 /**
@@ -10,5 +10,10 @@ import type { GatewayAccount } from '../config/gateway.config.js';
 export class FlowTransportFactory {
   create(account: GatewayAccount): FlowTransport {
     return account.transport === 'rest' ? new RestFlowTransport(account) : new SoapFlowTransport(account);
+  }
+
+  /** REST whatever the account's wire: Interact publishes no SOAP form of the photo method. */
+  createPhotos(account: GatewayAccount): RestPhotoTransport {
+    return new RestPhotoTransport(account);
   }
 }

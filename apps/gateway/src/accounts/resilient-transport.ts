@@ -23,6 +23,9 @@ import {
   UpstreamTimeoutError,
   type FlowLookup,
   type FlowTransport,
+  type PhotoAnswer,
+  type PhotoRequest,
+  type RestPhotoTransport,
   type UpstreamAnswer,
 } from '@app/interact-client';
 import type { GatewayAccount } from '../config/gateway.config.js';
@@ -78,6 +81,30 @@ const retryable = (error: Error) => error instanceof UpstreamFailedError && erro
 const unhealthy = (error: Error) =>
   error instanceof UpstreamFailedError || error instanceof UpstreamTimeoutError || error instanceof TaskCancelledError;
 
+/** A bulkhead and the places each client holds in it, within its share. */
+interface Compartment {
+  readonly bulkhead: BulkheadPolicy;
+  readonly clientShare: number;
+  /** Places each client holds in the bulkhead; a client is removed when it holds none. */
+  readonly held: Map<string, number>;
+}
+
+/**
+ * Most of a bulkhead, calls in flight and queued, that one client may hold: an equal part for
+ * each client allowed on the account. Any client can ask for histories nobody else asked for,
+ * each a miss and so a call (no-cache or not); without a share, one busy or hostile client would
+ * fill the bulkhead and every other client's misses on the account would be refused. A fixed
+ * part rather than whatever others leave free: a client's share is there whenever it comes.
+ * A lone client is bounded by the bulkhead itself, whose refusal then says so.
+ */
+function compartment(maxConcurrent: number, maxQueue: number, clientsAllowed: number): Compartment {
+  return {
+    bulkhead: bulkhead(maxConcurrent, maxQueue),
+    clientShare: clientsAllowed > 1 ? Math.ceil((maxConcurrent + maxQueue) / clientsAllowed) : Infinity,
+    held: new Map(),
+  };
+}
+
 /** An answer of Interact that is not a history, carried through the policies as a value. */
 class Answered {
   constructor(readonly error: UpstreamError) {}
@@ -99,37 +126,30 @@ function outcomeOf(error: unknown): string {
  * One account's transport behind its bulkhead, circuit breaker, overall deadline and retries, in
  * that order: the bulkhead bounds everything, the breaker counts a call once whatever its retries.
  * Reading the answer is part of the call, so that a body that is not a history, a SOAP fault or
- * SOAP's "not found" counts in the breaker and the metrics as what it is.
+ * SOAP's "not found" counts in the breaker and the metrics as what it is. Photos go through the
+ * same breaker and deadline, since they reach the same Interact, but through a bulkhead of their
+ * own: a burst of photos must not leave flow lookups queued behind it.
  */
 export class ResilientTransport {
   readonly kind: FlowTransport['kind'];
   private readonly breaker: CircuitBreakerPolicy;
-  private readonly bulkhead: BulkheadPolicy;
-  /** The breaker, the deadline and the retries, run inside the bulkhead (see callShared). */
+  private readonly flows: Compartment;
+  private readonly photos: Compartment;
+  /** The breaker, the deadline and the retries, run inside a bulkhead (see callShared). */
   private readonly policy: IPolicy;
   private openedAt = 0;
-  /**
-   * Most of the bulkhead, calls in flight and queued, that one client may hold: an equal part for
-   * each client allowed on the account. Any client can ask for histories nobody else asked for,
-   * each a miss and so a call (no-cache or not); without a share, one busy or hostile client would
-   * fill the bulkhead and every other client's misses on the account would be refused. A fixed
-   * part rather than whatever others leave free: a client's share is there whenever it comes.
-   */
-  private readonly clientShare: number;
-  /** Places each client holds in the bulkhead; a client is removed when it holds none. */
-  private readonly held = new Map<string, number>();
 
   constructor(
     private readonly inner: FlowTransport,
     private readonly account: GatewayAccount,
     private readonly metrics: MetricsService,
     clientsAllowed: number,
+    private readonly photoTransport?: RestPhotoTransport,
   ) {
     this.kind = inner.kind;
     const r = account.resilience;
-    // A lone client is bounded by the bulkhead itself, whose refusal then says so.
-    this.clientShare =
-      clientsAllowed > 1 ? Math.ceil((r.bulkheadMaxConcurrent + r.bulkheadMaxQueue) / clientsAllowed) : Infinity;
+    this.flows = compartment(r.bulkheadMaxConcurrent, r.bulkheadMaxQueue, clientsAllowed);
+    this.photos = compartment(r.photoBulkheadMaxConcurrent, r.photoBulkheadMaxQueue, clientsAllowed);
     const labels = { account: account.accountId, transport: inner.kind };
     this.breaker = circuitBreaker(handleWhen(unhealthy), {
       halfOpenAfter: r.breakerHalfOpenAfterMs,
@@ -144,7 +164,6 @@ export class ResilientTransport {
     });
     this.breaker.onStateChange((state) => metrics.circuitState.set(labels, state));
     metrics.circuitState.set(labels, CircuitState.Closed);
-    this.bulkhead = bulkhead(r.bulkheadMaxConcurrent, r.bulkheadMaxQueue);
     this.policy = wrap(
       this.breaker,
       // The caller's deadline (see callShared) ends it, sooner when the call waited in the queue:
@@ -168,16 +187,38 @@ export class ResilientTransport {
   }
 
   /** A call on behalf of clientId, within that client's share of the bulkhead. */
-  async call<T>(lookup: FlowLookup, read: (answer: UpstreamAnswer) => Promise<T>, clientId: string): Promise<T> {
-    const held = this.held.get(clientId) ?? 0;
-    if (held >= this.clientShare) throw this.refused(new UpstreamUnavailableError('client_share_full', 1));
-    this.held.set(clientId, held + 1);
+  call<T>(lookup: FlowLookup, read: (answer: UpstreamAnswer) => Promise<T>, clientId: string): Promise<T> {
+    return this.within(this.flows, clientId, this.inner.kind, async (signal) =>
+      read(await this.inner.fetchAnswer(lookup, signal)),
+    );
+  }
+
+  /**
+   * A photo call on behalf of clientId, within the photo bulkhead. It ends when `read` does: what
+   * `read` leaves of the body to stream afterwards is bounded by the caller, not by the deadline.
+   */
+  callPhoto<T>(request: PhotoRequest, read: (answer: PhotoAnswer) => Promise<T>, clientId: string): Promise<T> {
+    const photos = this.photoTransport;
+    if (!photos) throw new Error(`account ${this.account.accountId} has no photo transport`);
+    // Photos are REST whatever the account's own wire.
+    return this.within(this.photos, clientId, 'rest', async (signal) => read(await photos.fetchPhoto(request, signal)));
+  }
+
+  private async within<T>(
+    room: Compartment,
+    clientId: string,
+    wire: string,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const held = room.held.get(clientId) ?? 0;
+    if (held >= room.clientShare) throw this.refused(new UpstreamUnavailableError('client_share_full', 1));
+    room.held.set(clientId, held + 1);
     try {
-      return await this.callShared(lookup, read);
+      return await this.callShared(room.bulkhead, wire, work);
     } finally {
-      const left = (this.held.get(clientId) ?? 1) - 1;
-      if (left > 0) this.held.set(clientId, left);
-      else this.held.delete(clientId);
+      const left = (room.held.get(clientId) ?? 1) - 1;
+      if (left > 0) room.held.set(clientId, left);
+      else room.held.delete(clientId);
     }
   }
 
@@ -188,7 +229,11 @@ export class ResilientTransport {
    * comes) and the attempt in flight is cancelled, so that nothing of the call outlives its answer
    * or its place in the bulkhead.
    */
-  private async callShared<T>(lookup: FlowLookup, read: (answer: UpstreamAnswer) => Promise<T>): Promise<T> {
+  private async callShared<T>(
+    room: BulkheadPolicy,
+    wire: string,
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.account.resilience.retryDeadlineMs);
     let settled: T | Answered;
@@ -196,10 +241,10 @@ export class ResilientTransport {
       // Not given the deadline's signal: cockatiel's bulkhead drops a call whose signal aborted
       // when its turn comes without passing the turn on, and the calls queued behind it would
       // wait for another call to end. It is taken and given back at once instead.
-      const running = this.bulkhead.execute(() =>
+      const running = room.execute(() =>
         deadline.signal.aborted
           ? Promise.reject(new TaskCancelledError())
-          : this.policy.execute(({ signal }) => this.attempt(lookup, read, signal), deadline.signal),
+          : this.policy.execute(({ signal }) => this.attempt(wire, work, signal), deadline.signal),
       );
       settled = await Promise.race([running, cancelledOn(deadline.signal)]);
     } catch (error) {
@@ -220,8 +265,8 @@ export class ResilientTransport {
     return settled;
   }
 
-  close(): Promise<void> {
-    return this.inner.close();
+  async close(): Promise<void> {
+    await Promise.all([this.inner.close(), this.photoTransport?.close()]);
   }
 
   private refused<E extends UpstreamUnavailableError | ReadRefusedError>(error: E): E {
@@ -230,17 +275,17 @@ export class ResilientTransport {
   }
 
   private async attempt<T>(
-    lookup: FlowLookup,
-    read: (answer: UpstreamAnswer) => Promise<T>,
+    wire: string,
+    work: (signal: AbortSignal) => Promise<T>,
     deadline: AbortSignal,
   ): Promise<T | Answered> {
     // cockatiel starts a retry whose backoff outlasted the deadline: it must not reach Interact.
     if (deadline.aborted) throw new TaskCancelledError();
-    const labels = { account: this.account.accountId, transport: this.inner.kind };
+    const labels = { account: this.account.accountId, transport: wire };
     const started = performance.now();
     let outcome: string | undefined = 'success';
     try {
-      return await read(await this.inner.fetchAnswer(lookup, deadline));
+      return await work(deadline);
     } catch (error) {
       // What Interact would have answered is unknown when its answer went unread: the refusal is
       // counted on its own (see call), not as an attempt of some outcome.

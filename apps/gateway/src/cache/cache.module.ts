@@ -3,6 +3,7 @@ import { MemoryStore, RedisStore, type SharedStore } from '@app/cache';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
 import { CACHE_STORE } from './cache.tokens.js';
 import { FlowCacheService } from './flow-cache.service.js';
+import { PhotoCacheService } from './photo-cache.service.js';
 
 const STARTUP_WAIT_MS = 3_000;
 
@@ -21,13 +22,18 @@ function createStore(config: GatewayConfig): SharedStore {
 }
 
 @Module({
-  providers: [{ provide: CACHE_STORE, useFactory: createStore, inject: [GATEWAY_CONFIG] }, FlowCacheService],
-  exports: [FlowCacheService, CACHE_STORE],
+  providers: [
+    { provide: CACHE_STORE, useFactory: createStore, inject: [GATEWAY_CONFIG] },
+    FlowCacheService,
+    PhotoCacheService,
+  ],
+  exports: [FlowCacheService, PhotoCacheService, CACHE_STORE],
 })
 export class CacheModule implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(CACHE_STORE) private readonly store: SharedStore,
     private readonly flowCache: FlowCacheService,
+    private readonly photoCache: PhotoCacheService,
   ) {}
 
   /** Give Redis a moment to connect so the first requests find it; start without it if it is down. */
@@ -43,7 +49,7 @@ export class CacheModule implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** Misses are answered before their entries are written: those writes finish before the store closes. */
   async onApplicationShutdown(): Promise<void> {
-    await this.flowCache.settled();
+    await Promise.all([this.flowCache.settled(), this.photoCache.settled()]);
     await this.store.close();
   }
 }

@@ -10,7 +10,7 @@ const account = { accountId: '12345678', environmentName: 'PROD' } as GatewayAcc
 describe('flowCacheKey', () => {
   it('carries schema version, account, environment, lookup kind, encoded value and widerSearch', () => {
     expect(flowCacheKey('ifg', account, { kind: 'callerAttribute', value: 'a b:c', widerSearch: true })).toBe(
-      'ifg:v1:12345678:PROD:callerAttribute:a%20b%3Ac:wide',
+      'ifg:v2:12345678:PROD:callerAttribute:a%20b%3Ac:wide',
     );
   });
 
@@ -30,7 +30,7 @@ describe('flowCacheKey', () => {
   it('gives an account without an environment a part no environment name can take', () => {
     const single = { accountId: '12345678' } as GatewayAccount;
     const base = { kind: 'interactionId', value: '040100713', widerSearch: false } as const;
-    expect(flowCacheKey('ifg', single, base)).toBe('ifg:v1:12345678::interactionId:040100713:narrow');
+    expect(flowCacheKey('ifg', single, base)).toBe('ifg:v2:12345678::interactionId:040100713:narrow');
     const named = ['undefined', 'null', '-', '%', ' ', ':'].map((environmentName) =>
       flowCacheKey('ifg', { ...single, environmentName }, base),
     );

@@ -17,7 +17,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { CACHE_STORE } from './cache.tokens.js';
 
 /** Bumped whenever the stored entry or the flow JSON changes shape, so old entries become misses. */
-const KEY_SCHEMA = 'v1';
+const KEY_SCHEMA = 'v2';
 const CACHE_NAME = 'interact-flow-gateway';
 
 /** What a load brings: a history, or upstream's word that there is none. It fails with a LoadFailure. */

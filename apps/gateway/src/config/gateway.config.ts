@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { RedisConnection } from '@app/cache';
@@ -11,12 +12,13 @@ import {
   variable,
   type Problem,
 } from '@app/config';
-import type { UpstreamAccount } from '@app/interact-client';
+import type { PhotoDots, UpstreamAccount } from '@app/interact-client';
 import {
   GatewayEnvironment,
   GatewayFile,
   type AccountSettings,
   type ClientSettings,
+  type DocsSettings,
   type LogLevel,
   type ResilienceSettings,
 } from './gateway.schema.js';
@@ -38,12 +40,17 @@ export interface ResilienceConfig {
   breakerHalfOpenAfterMs: number;
   bulkheadMaxConcurrent: number;
   bulkheadMaxQueue: number;
+  photoBulkheadMaxConcurrent: number;
+  photoBulkheadMaxQueue: number;
 }
 
 export interface GatewayAccount extends UpstreamAccount {
   /** How long a fetched history is served without asking upstream again. */
   cacheTtlMs: number;
   resilience: ResilienceConfig;
+  /** A photo larger than this is cut off once it is passed. */
+  maxPhotoBytes: number;
+  photoDots: PhotoDots;
 }
 
 export type CacheStoreConfig =
@@ -57,6 +64,9 @@ export interface CacheConfig {
   staleIfErrorMs: number;
   negativeTtlMs: number;
   compressAboveBytes: number;
+  /** Photos up to this size are cached; larger ones stream through. */
+  photoMaxBytes: number;
+  photoTtlMs: number;
   /**
    * The tier in memory in front of Redis: how long it keeps an entry (0: no such tier) and the
    * bytes it may hold. Unused with the memory store, which is that tier already.
@@ -93,6 +103,8 @@ export interface GatewayConfig {
   drainListenMs: number;
   clients: ApiClient[];
   docsEnabled: boolean;
+  /** What Swagger UI tells a visitor, and whether it keeps the key. */
+  docs: DocsSettings;
   /** Origins allowed by CORS; none (CORS off) unless configured. */
   corsOrigins: string[];
   /** Worker threads that read large upstream answers. */
@@ -138,7 +150,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
 function readGatewayFile(
   path: string,
   env: NodeJS.ProcessEnv,
-): { problems: string[]; config?: Pick<GatewayConfig, 'accounts' | 'clients'> } {
+): { problems: string[]; config?: Pick<GatewayConfig, 'accounts' | 'clients' | 'docs'> } {
   let document: unknown;
   try {
     // YAML is a superset of JSON: one parser reads both.
@@ -162,6 +174,7 @@ function readGatewayFile(
     config: {
       accounts: file.accounts.map((account, index) => gatewayAccount(account, keys[index].key!)),
       clients: file.clients.map(apiClient),
+      docs: file.docs,
     },
   };
 }
@@ -187,8 +200,17 @@ function fileConflicts(file: GatewayFile, own: Problem[]): string[] {
     });
     const clientIds = file.clients.map(({ id }, index) => (passed(own, `clients[${index}].id`) ? id : undefined));
     found.push(...repeated(clientIds).map((id) => `client ${id} is configured twice`));
+    if (passed(own, 'docs.demo.apiKey') && file.docs.demo && !isClientKey(file, own, file.docs.demo.apiKey))
+      found.push('docs.demo.apiKey is the key of no configured client: Swagger UI would offer a key the API refuses');
   }
   return found.map(inFile);
+}
+
+function isClientKey(file: GatewayFile, own: Problem[], key: string): boolean {
+  const hash = createHash('sha256').update(key).digest('hex');
+  return file.clients.some(
+    ({ keySha256 }, index) => passed(own, `clients[${index}].keySha256`) && keySha256.toLowerCase() === hash,
+  );
 }
 
 function resilienceConflicts(account: AccountSettings, at: string, own: Problem[]): string[] {
@@ -306,6 +328,8 @@ export function cacheConfig(environment: GatewayEnvironment): CacheConfig {
     staleIfErrorMs: environment.CACHE_STALE_IF_ERROR_SECONDS * 1000,
     negativeTtlMs: environment.CACHE_NEGATIVE_TTL_SECONDS * 1000,
     compressAboveBytes: environment.CACHE_COMPRESS_ABOVE_BYTES,
+    photoMaxBytes: environment.CACHE_PHOTO_MAX_BYTES,
+    photoTtlMs: environment.CACHE_PHOTO_TTL_SECONDS * 1000,
     local: { ttlMs: environment.CACHE_LOCAL_TTL_SECONDS * 1000, maxBytes },
   };
 }

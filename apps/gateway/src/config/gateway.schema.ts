@@ -19,7 +19,7 @@ import {
   rule,
   type JsonSchema,
 } from '@app/config';
-import type { UpstreamTransportKind } from '@app/interact-client';
+import type { PhotoDots, UpstreamTransportKind } from '@app/interact-client';
 
 /*
  * Every setting of the gateway, with its rule and its default (a property's initial value), in one
@@ -42,6 +42,9 @@ export class ResilienceSettings {
   @PositiveWholeNumber() breakerHalfOpenAfterMs = 10_000;
   @PositiveWholeNumber() bulkheadMaxConcurrent = 32;
   @PositiveWholeNumber() bulkheadMaxQueue = 64;
+  /** Photos have a bulkhead of their own, so that a burst of them cannot starve flow lookups. */
+  @PositiveWholeNumber() photoBulkheadMaxConcurrent = 16;
+  @PositiveWholeNumber() photoBulkheadMaxQueue = 32;
 }
 
 export class AccountSettings {
@@ -63,6 +66,10 @@ export class AccountSettings {
   @PositiveWholeNumber() timeoutMs = 10_000;
   @PositiveWholeNumber() maxResponseBytes = 20 * 1024 * 1024;
   @PositiveWholeNumber() cacheTtlSeconds = 300;
+  /** A photo larger than this is cut off, on both sides, once it is passed. */
+  @PositiveWholeNumber() maxPhotoBytes = 15 * 1024 * 1024;
+  /** `legacy`: the photo's file name is sent with its dots as `@@@@@`, as older Interact versions wanted. */
+  @OneOf(['plain', 'legacy']) photoDots: PhotoDots = 'plain';
   @Nested(ResilienceSettings) resilience = new ResilienceSettings();
   /** A URL or a file path. */
   @Text() wsdl?: string;
@@ -82,12 +89,55 @@ export class ClientSettings {
   @PositiveWholeNumber() rateLimitPerMinute = 600;
 }
 
+/** true or false as JSON and YAML write them: unlike a variable's text, a file has booleans of its own. */
+function Flag(): PropertyDecorator {
+  return rule({
+    name: 'flag',
+    schema: { type: 'boolean' },
+    test: (value) => typeof value === 'boolean',
+    message: 'must be true or false',
+  });
+}
+
+export const DOCS_LOOKUPS = ['interactionId', 'callerAttribute'] as const;
+
+/** An id upstream knows, for a visitor to try. */
+export class DocsDemoIdSettings {
+  @Required() @Text() id!: string;
+  /** The path parameter it goes in. */
+  @Required() @OneOf(DOCS_LOOKUPS) lookup!: (typeof DOCS_LOOKUPS)[number];
+  /** What upstream answers for it. */
+  @Required() @Text() gives!: string;
+}
+
+/**
+ * A demo deployment: Swagger UI tells a visitor the key to authorize with, which account is REST
+ * and which SOAP, and the ids to try. Left out everywhere else: a real deployment's accounts and
+ * keys are not for every visitor of /docs.
+ */
+export class DocsDemoSettings {
+  /** Published on purpose, unlike any other key: the start-up checks that it is a configured client's. */
+  @Required() @Text() apiKey!: string;
+  @ListOf(DocsDemoIdSettings) ids: DocsDemoIdSettings[] = [];
+}
+
+/** Swagger UI at /docs. */
+export class DocsSettings {
+  /**
+   * Off, the key given to Authorize lives in the page's memory and goes with it; on, Swagger UI
+   * keeps it in the browser's localStorage, where any script of the origin can read it.
+   */
+  @Flag() persistAuthorization = false;
+  @Nested(DocsDemoSettings) demo?: DocsDemoSettings;
+}
+
 /** The file GATEWAY_CONFIG_FILE names, YAML or JSON. */
 export class GatewayFile {
   /** Where an editor finds this file's JSON Schema; the gateway reads nothing from it. */
   @Text() $schema?: string;
   @Required() @ListOf(AccountSettings, { nonEmpty: true }) accounts!: AccountSettings[];
   @ListOf(ClientSettings) clients: ClientSettings[] = [];
+  @Nested(DocsSettings) docs = new DocsSettings();
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -186,6 +236,10 @@ export class GatewayEnvironment {
   @EnvNumber({ min: 0 }) CACHE_STALE_IF_ERROR_SECONDS = 3_600;
   @EnvNumber({ min: 0 }) CACHE_NEGATIVE_TTL_SECONDS = 30;
   @EnvNumber({ whole: true, min: 0 }) CACHE_COMPRESS_ABOVE_BYTES = 16 * 1024;
+  /** Photos up to this size are cached with the flows; larger ones stream through. */
+  @EnvNumber({ whole: true, min: 0 }) CACHE_PHOTO_MAX_BYTES = 1024 * 1024;
+  /** An uploaded photo never changes: it is kept, and callers may keep it, this long. */
+  @EnvNumber({ whole: true, min: 1 }) CACHE_PHOTO_TTL_SECONDS = 86_400;
 }
 
 /** config/gateway.schema.json: what editors check a configuration file against as it is typed. */

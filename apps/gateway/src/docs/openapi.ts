@@ -1,16 +1,52 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import type { GatewayConfig } from '../config/gateway.config.js';
+import type { GatewayAccount, GatewayConfig } from '../config/gateway.config.js';
+import type { DocsDemoSettings, DocsSettings } from '../config/gateway.schema.js';
 
 /** Name of the security scheme in the document; Swagger UI's Authorize button fills it. */
 export const API_KEY_SCHEME = 'apiKey';
 
+/** The browser tab's title of Swagger UI, in place of "Swagger UI". */
+export const DOCS_PAGE_TITLE = 'Interact Flow Gateway API';
+
+const SERVICE = `What a customer did in a Uniphore Interact flow, every page, answer and uploaded photo, as one versioned JSON API. The gateway reads it from Interact's Get Full Interaction Flow, over REST or SOAP as each account is configured, caches it, and answers the same JSON either way.
+
+To try an operation: **Authorize** with your client's API key, open the operation, **Try it out**, give an account id and an interaction id or caller attribute, then **Execute**.
+
+Errors are RFC 9457 problem details (\`application/problem+json\`); each problem type URI has a page under \`/problems\`.`;
+
+const TRANSPORTS: Record<GatewayAccount['transport'], string> = { rest: 'REST', soap: 'SOAP' };
+
+/** Markdown, as Swagger UI renders the description: the demo's key, its accounts, and the ids to try. */
+function demoSection(demo: DocsDemoSettings, accounts: GatewayAccount[]): string {
+  const rows = (cells: string[][]) => cells.map((row) => `| ${row.join(' | ')} |`).join('\n');
+  const lines = [
+    '## Demo',
+    `This is a demo deployment. Authorize with the demo client's key, \`${demo.apiKey}\`.`,
+    'Its accounts, each read from Interact over its own transport:',
+    rows([
+      ['Account', 'Transport'],
+      ['---', '---'],
+      ...accounts.map((account) => [`\`${account.accountId}\``, TRANSPORTS[account.transport]]),
+    ]),
+  ];
+  if (demo.ids.length > 0)
+    lines.push(
+      'Ids that upstream knows, on every account:',
+      rows([
+        ['Id', 'Path parameter', 'What it gives'],
+        ['---', '---', '---'],
+        ...demo.ids.map(({ id, lookup, gives }) => [`\`${id}\``, lookup, gives]),
+      ]),
+    );
+  return lines.join('\n\n');
+}
+
 export function buildOpenApiDocument(app: INestApplication, config: GatewayConfig): OpenAPIObject {
+  const demo = config.docs.demo;
   const info = new DocumentBuilder()
     .setTitle('Interact Flow Gateway')
-    .setDescription(
-      'What a customer did in a Uniphore Interact flow, as one versioned JSON API. Errors are RFC 9457 problem details (application/problem+json); each problem type URI has a page under /problems.',
-    )
+    .setDescription(demo ? `${SERVICE}\n\n${demoSection(demo, config.accounts)}` : SERVICE)
     .setVersion('1.0.0')
     .setLicense('Proprietary', 'https://www.uniphore.com/')
     .setContact('Interact Flow Gateway maintainers', '', 'interact-flow-gateway@example.com')
@@ -21,7 +57,9 @@ export function buildOpenApiDocument(app: INestApplication, config: GatewayConfi
         scheme: 'bearer',
         // Not the JWT the decorator assumes: keys are opaque strings, known to the gateway by their SHA-256.
         bearerFormat: 'opaque API key',
-        description: "The API key of your client (the demo client's is demo-key).",
+        description: demo
+          ? `The API key of your client (the demo client's is \`${demo.apiKey}\`).`
+          : 'The API key of your client.',
       },
       API_KEY_SCHEME,
     )
@@ -32,10 +70,17 @@ export function buildOpenApiDocument(app: INestApplication, config: GatewayConfi
 }
 
 /** Swagger UI at /docs, the document at /docs/openapi.json. */
-export function serveDocs(app: INestApplication, document: OpenAPIObject): void {
+export function serveDocs(app: INestApplication, document: OpenAPIObject, docs: DocsSettings): void {
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs/openapi.json',
     yamlDocumentUrl: 'docs/openapi.yaml',
-    swaggerOptions: { persistAuthorization: true },
+    customSiteTitle: DOCS_PAGE_TITLE,
+    swaggerOptions: {
+      persistAuthorization: docs.persistAuthorization,
+      // At Swagger UI's default of 1 a schema shows its fields each folded as [...]; at 2 they show,
+      // the schemas nested in them folded.
+      defaultModelExpandDepth: 2,
+      defaultModelsExpandDepth: 2,
+    },
   });
 }

@@ -1,6 +1,7 @@
 import { readUpstreamAnswer, type UpstreamAnswer } from '@app/interact-client';
 import type { Flow } from './flow.model.js';
 import { normalizePages } from './flow.normalizer.js';
+import { photoHref } from './photo-id.js';
 
 /** What a flow says of its lookup; the pages come from the answer. */
 export type FlowFrame = Omit<Flow, 'pages'>;
@@ -19,5 +20,10 @@ export interface RenderedFlow {
 export function renderFlow(answer: UpstreamAnswer, frame: FlowFrame): RenderedFlow {
   const { pages, unknownFields } = readUpstreamAnswer(answer);
   const flow: Flow = { ...frame, pages: normalizePages(pages) };
+  const { accountId, interactionId } = frame;
+  // Only a flow found by interaction id knows the interaction its photos are fetched under.
+  if (interactionId !== null)
+    for (const page of flow.pages)
+      for (const photo of page.photos) photo.href = photoHref(accountId, interactionId, photo.id);
   return { bytes: new TextEncoder().encode(JSON.stringify(flow)), unknownFields };
 }

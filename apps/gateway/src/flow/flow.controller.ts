@@ -39,7 +39,8 @@ const CACHE_HEADERS = {
     schema: { type: 'string', example: '"kQ1u5tX2mEo0rJ9c3Y7aZ4pW8sV"' },
   },
   'Cache-Control': {
-    description: 'private, max-age=<seconds the flow stays fresh>',
+    // No <placeholder>: Swagger UI reads descriptions as Markdown, and drops what looks like an HTML tag.
+    description: '`private, max-age=N`, N being the seconds the flow stays fresh.',
     schema: { type: 'string', example: 'private, max-age=300' },
   },
   'Cache-Status': {

@@ -204,6 +204,22 @@ export class FlowPhotoDto {
     example: '/mnt/sdcard/home/downloads/i1152998579.png',
   })
   path!: string;
+
+  @ApiProperty({
+    description: 'Opaque id of the photo within its flow.',
+    example: 'cgNfCv18QzqrmozmD6ctD4',
+    pattern: '^[A-Za-z0-9_-]{22}$',
+  })
+  id!: string;
+
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description:
+      "Where the gateway serves the image (GET, same API key). Null for a flow found by caller attribute: the photo method needs the interaction's unique id, which such a flow does not name.",
+    example: '/v1/accounts/12345678/interactions/040100713/photos/cgNfCv18QzqrmozmD6ctD4',
+  })
+  href!: string | null;
 }
 
 export class FlowPageDto {
@@ -359,7 +375,14 @@ export const FLOW_EXAMPLE: Flow = {
           widget: 'uploadImageList',
         },
       ],
-      photos: [{ answerId: '1.1', path: '/mnt/sdcard/home/downloads/i1152998579.png' }],
+      photos: [
+        {
+          answerId: '1.1',
+          path: '/mnt/sdcard/home/downloads/i1152998579.png',
+          id: 'cgNfCv18QzqrmozmD6ctD4',
+          href: '/v1/accounts/12345678/interactions/040100713/photos/cgNfCv18QzqrmozmD6ctD4',
+        },
+      ],
       footer: null,
       sections: [
         { id: '1', label: 'Damage photos', referenceName: null, header: null, footer: null, answerIds: ['1.1'] },

@@ -55,6 +55,11 @@ export const LOOKUP_ROUTES: readonly LookupRoute[] = [
       ...FLOW_EXAMPLE,
       interactionId: null,
       lookup: { by: 'callerAttribute', value: '112233', widerSearch: false },
+      // Such a flow names no interaction, which the photo method needs.
+      pages: FLOW_EXAMPLE.pages.map((page) => ({
+        ...page,
+        photos: page.photos.map((photo) => ({ ...photo, href: null })),
+      })),
     },
   }),
 ];

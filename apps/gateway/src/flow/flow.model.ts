@@ -37,6 +37,10 @@ export interface FlowPhoto {
   answerId: string;
   /** Device-side path recorded at upload. */
   path: string;
+  /** Opaque id of the photo within its flow (see photoIdOf). */
+  id: string;
+  /** Where the gateway serves the image; null for a flow found by caller attribute, which names no interaction. */
+  href: string | null;
 }
 
 export interface FlowPage {

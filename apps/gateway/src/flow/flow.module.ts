@@ -7,10 +7,12 @@ import { FlowController } from './flow.controller.js';
 import { FlowRenderer } from './flow.renderer.js';
 import { FlowService } from './flow.service.js';
 import { PayloadDriftService } from './payload-drift.service.js';
+import { PhotoController } from './photo.controller.js';
+import { PhotoService } from './photo.service.js';
 
 @Module({
   imports: [AccountsModule, CacheModule, ValidationModule],
-  controllers: [FlowController],
-  providers: [FlowService, FlowRenderer, CachedFlowHook, PayloadDriftService],
+  controllers: [FlowController, PhotoController],
+  providers: [FlowService, FlowRenderer, CachedFlowHook, PayloadDriftService, PhotoService],
 })
 export class FlowModule {}

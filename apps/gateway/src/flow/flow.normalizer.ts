@@ -1,5 +1,6 @@
 import { decodeHTML } from 'entities';
 import type { HistoryChoice, HistoryPage } from '@app/interact-client';
+import { photoIdOf } from './photo-id.js';
 import type { AnswerKind, FlowAnswer, FlowPage, FlowPhoto, FlowSection } from './flow.model.js';
 
 /** A Map, not an object: upstream names widgets, and "constructor" must not find Object's. */
@@ -56,7 +57,7 @@ export function normalizePages(pages: HistoryPage[]): FlowPage[] {
       const answerIds = section.choices.map((choice, choiceIndex) => {
         const answer = answerOf(`${sectionId}.${choice.id ?? choiceIndex + 1}`, section.label, choice);
         answers.push(answer);
-        for (const path of choice.images) photos.push({ answerId: answer.id, path });
+        for (const path of choice.images) photos.push({ answerId: answer.id, path, id: photoIdOf(path), href: null });
         return answer.id;
       });
       return {

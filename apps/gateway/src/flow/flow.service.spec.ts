@@ -15,6 +15,7 @@ import { AccountsService } from '../accounts/accounts.service.js';
 import { CACHE_STORE } from '../cache/cache.tokens.js';
 import { FlowCacheService, flowCacheKey } from '../cache/flow-cache.service.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
+import { DocsSettings } from '../config/gateway.schema.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ProblemException, loadFailureProblem } from '../problems/problem.js';
 import { FlowRenderer } from './flow.renderer.js';
@@ -57,6 +58,7 @@ describe('FlowService', () => {
       drainListenMs: 0,
       clients: [apiClient('test', 'test-key', [REST_ACCOUNT])],
       docsEnabled: false,
+      docs: new DocsSettings(),
       corsOrigins: [],
       renderThreads: 1,
     };

@@ -111,7 +111,7 @@ export class FlowService {
   }
 
   /** The failure a load's callers are told of; an error of no known kind (a bug) is left for the problem filter's internal-error. */
-  private failureOf(error: unknown, accountId: string, timeoutMs: number, requestId: string): unknown {
+  failureOf(error: unknown, accountId: string, timeoutMs: number, requestId: string): unknown {
     if (error instanceof GatewayOverloadedError) {
       return failure(
         'gateway-overloaded',

@@ -53,6 +53,12 @@ export const PROBLEM_TYPES = {
     description:
       'Interact has no history for this interaction id or caller attribute. By default Interact searches the last 3 months; widerSearch=true searches the last 12.',
   },
+  'photo-not-found': {
+    status: 404,
+    title: 'Photo not found',
+    description:
+      'The interaction’s flow lists no photo with this id, or Interact no longer holds the image (flows can be set to delete their images when they end). Take photo links from the flow, never build them.',
+  },
   'upstream-unauthorized': {
     status: 502,
     title: 'Interact rejected the gateway’s credentials',

@@ -66,6 +66,7 @@ const EXAMPLE_DETAILS: Record<ProblemSlug, string> = {
   'account-not-found': 'No Interact account 99999999 is configured.',
   'interaction-not-found':
     'No history for interaction 000000000 in the last 3 months. Retry with widerSearch=true to search the last 12 months.',
+  'photo-not-found': 'Interact no longer holds photo cgNfCv18QzqrmozmD6ctD4 of interaction 040100713.',
   'upstream-unauthorized': 'Interact rejected the credentials configured for account 12345678.',
   'upstream-error': 'Interact failed to answer for account 12345678.',
   'upstream-timeout': 'Interact did not answer within 10000 ms for account 12345678.',
@@ -110,6 +111,18 @@ const PROBLEM_HEADERS: ProblemHeaders = {
 };
 
 /**
+ * One problem's title; several as a Markdown list, which Swagger UI renders as one: joined in a
+ * line, two titles read as one garbled sentence ("The request is not valid; The request could not
+ * be read").
+ */
+function describeStatus(group: ProblemSlug[]): string {
+  const titles = group.map((slug) => PROBLEM_TYPES[slug].title);
+  return titles.length === 1
+    ? titles[0]
+    : `One of these, each with an example below:\n\n${titles.map((title) => `- ${title}`).join('\n')}`;
+}
+
+/**
  * Documents the given problems as application/problem+json responses, one entry per status, with
  * their headers: those every problem of a type carries, and those the operation adds (`headers`).
  */
@@ -124,7 +137,7 @@ export function ApiProblemResponses(slugs: readonly ProblemSlug[], headers: Prob
     ...[...byStatus].map(([status, group]) =>
       ApiResponse({
         status,
-        description: group.map((slug) => PROBLEM_TYPES[slug].title).join('; '),
+        description: describeStatus(group),
         headers: Object.assign({}, ...group.flatMap((slug) => [PROBLEM_HEADERS[slug], headers[slug]])),
         content: {
           'application/problem+json': {

@@ -47,6 +47,26 @@ export class SoapDialectDto implements SoapDialect {
   cdata!: boolean;
 }
 
+export class PhotoFaultsDto {
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  latencyMs?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  dripMs?: number;
+
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  errorRate?: number;
+}
+
 export class FaultsUpdateDto {
   @IsOptional()
   @ValidateNested()
@@ -63,4 +83,9 @@ export class FaultsUpdateDto {
   @ValidateNested()
   @Type(() => SoapDialectDto)
   soapDialect?: SoapDialectDto | null;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PhotoFaultsDto)
+  photos?: PhotoFaultsDto;
 }

@@ -42,9 +42,19 @@ export interface RecordedHeaders {
   baggage?: string;
 }
 
+/** A photo request as the simulator read it off the wire: the path with its encodings taken off. */
+export interface RecordedPhoto {
+  accountId: string;
+  uniqueId: string;
+  path: string;
+  maxSize: number | null;
+}
+
 export interface SimulatorStats {
   rest: TransportStats;
   soap: TransportStats & { wsdlRequests: number };
+  /** "Get Interaction Photo" calls, counted apart from the full flows of `total`. */
+  photos: { requests: number; latest: RecordedPhoto | null };
   total: number;
   /** Fetches of the URL the xxe payload declares as an external entity. */
   entityFetches: number;
@@ -55,13 +65,24 @@ export interface FaultSettings extends TransportFaults {
   hostile: HostilePayload;
 }
 
+/** How photos are answered: after latencyMs, each 64 KiB chunk after dripMs, and failed (an empty 500) at errorRate. */
+export interface PhotoFaults {
+  latencyMs: number;
+  dripMs: number;
+  errorRate: number;
+}
+
+const NO_PHOTO_FAULTS: PhotoFaults = { latencyMs: 0, dripMs: 0, errorRate: 0 };
+
 export interface Faults extends Record<SimulatorTransport, FaultSettings> {
+  photos: PhotoFaults;
   /** How found histories are written on SOAP: null for the soap package's own way. */
   soapDialect: SoapDialect | null;
 }
 
 export type FaultsUpdate = Partial<Record<SimulatorTransport, Partial<FaultSettings>>> & {
   soapDialect?: SoapDialect | null;
+  photos?: Partial<PhotoFaults>;
 };
 
 /**
@@ -90,12 +111,18 @@ export class FaultInjectionService {
       this.faults[transport] = { ...this.faults[transport], ...update[transport] };
     }
     if (update.soapDialect !== undefined) this.faults.soapDialect = update.soapDialect;
+    this.faults.photos = { ...this.faults.photos, ...update.photos };
   }
 
   /** Back to the configured faults, no hostile payloads, the soap package's own dialect, and zeroed counters. */
   reset(): void {
     const { rest, soap } = this.config.faults;
-    this.faults = { rest: { ...rest, hostile: 'none' }, soap: { ...soap, hostile: 'none' }, soapDialect: null };
+    this.faults = {
+      rest: { ...rest, hostile: 'none' },
+      soap: { ...soap, hostile: 'none' },
+      soapDialect: null,
+      photos: { ...NO_PHOTO_FAULTS },
+    };
     const zeroed = (): TransportStats => ({
       requests: 0,
       injectedErrors: 0,
@@ -106,7 +133,13 @@ export class FaultInjectionService {
       baggage: null,
       lookup: null,
     });
-    this.stats = { rest: zeroed(), soap: { ...zeroed(), wsdlRequests: 0 }, total: 0, entityFetches: 0 };
+    this.stats = {
+      rest: zeroed(),
+      soap: { ...zeroed(), wsdlRequests: 0 },
+      photos: { requests: 0, latest: null },
+      total: 0,
+      entityFetches: 0,
+    };
   }
 
   snapshot(): SimulatorStats {
@@ -144,6 +177,21 @@ export class FaultInjectionService {
     const fail = errorRate > 0 && Math.random() < errorRate;
     if (fail) this.stats[transport].injectedErrors += 1;
     return { fail, hostile };
+  }
+
+  /** Counts a photo request and says how to slow it down. */
+  admitPhoto(): PhotoFaults {
+    this.stats.photos.requests += 1;
+    return { ...this.faults.photos };
+  }
+
+  recordPhoto(photo: RecordedPhoto): void {
+    this.stats.photos.latest = photo;
+  }
+
+  failPhoto(): boolean {
+    const { errorRate } = this.faults.photos;
+    return errorRate > 0 && Math.random() < errorRate;
   }
 
   /** Writes a hostile answer, counting it and how much of it the client took. */
