@@ -49,6 +49,7 @@ ENV NODE_ENV=production \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false \
     PORT=3000 \
+    ADMIN_PORT=9464 \
     HOST=0.0.0.0 \
     SIMULATOR_PORT=3001 \
     SIMULATOR_HOST=0.0.0.0
@@ -59,11 +60,12 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 # Owned by root and only readable by the app user: a compromised process cannot rewrite its own code.
 COPY --from=build /app/dist ./dist
 USER node
-EXPOSE 3000 3001
+# The API, the gateway's probes and metrics, the simulator.
+EXPOSE 3000 9464 3001
 # Exec form and Node's own fetch: the slim image has no curl or wget, and no shell is involved.
 # It asks the gateway; the simulator's service overrides it (see docker-compose.yml).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-    CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+    CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.ADMIN_PORT || 9464) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node is PID 1 here and handles SIGTERM itself (readiness fails, in-flight requests drain for
 # SHUTDOWN_GRACE_SECONDS); no shell wrapper, so the signal reaches it.
 CMD ["node", "--import", "./dist/apps/gateway/src/tracing.js", "dist/apps/gateway/src/main.js"]

@@ -1,6 +1,7 @@
 // Starts the Interact simulator and the gateway from dist/, wired together with the demo accounts,
 // and says "Demo ready." only once the processes it started are: each has said it listens, and the
-// gateway answers /health/ready. PORT and SIMULATOR_PORT move them off 3000 and 3001.
+// gateway answers /health/ready on its admin port. PORT, ADMIN_PORT and SIMULATOR_PORT move them
+// off 3000, 9464 and 3001.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 // Empty counts as unset, as the apps themselves read it.
 const gatewayPort = process.env.PORT || '3000';
+const adminPort = process.env.ADMIN_PORT || '9464';
 const simulatorPort = process.env.SIMULATOR_PORT || '3001';
 const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
 /** A start-up takes seconds; a loaded 2-core machine may need many times that, but not for ever. */
@@ -54,7 +56,7 @@ function fail(message) {
  * Its output goes through the demo, line by line, so that the demo can tell when it listens and why
  * it stopped; the lines themselves reach the terminal as written.
  */
-function start(name, portVariable, port, args, env, saysListening) {
+function start(name, ports, args, env, saysListening) {
   // A process group of its own: Ctrl-C reaches the demo alone, which stops each child with one
   // SIGTERM. Sharing the terminal's group, the gateway got SIGINT and then SIGTERM, and a second
   // signal cuts its drain short.
@@ -63,7 +65,7 @@ function start(name, portVariable, port, args, env, saysListening) {
     env: { ...process.env, ...env },
     detached: true,
   });
-  const app = { name, child, listening: false, portTaken: false, ended: false };
+  const app = { name, child, listening: false, portTaken: undefined, ended: false };
   for (const [input, output] of [
     [child.stdout, process.stdout],
     [child.stderr, process.stderr],
@@ -71,13 +73,16 @@ function start(name, portVariable, port, args, env, saysListening) {
     createInterface({ input, crlfDelay: Infinity }).on('line', (line) => {
       output.write(`${line}\n`);
       if (saysListening(line)) app.listening = true;
-      if (line.includes('EADDRINUSE')) app.portTaken = true;
+      // "listen EADDRINUSE: address already in use 0.0.0.0:3000": which of its ports, by number.
+      const taken = /EADDRINUSE.*:(\d+)\b/.exec(line)?.[1];
+      if (taken) app.portTaken = Object.entries(ports).find(([, port]) => port === taken);
     });
   }
   // 'close', not 'exit': by then every line it wrote has been read.
   child.on('close', (code, signal) => {
     app.ended = true;
     if (app.portTaken) {
+      const [portVariable, port] = app.portTaken;
       fail(
         `port ${port} (${portVariable}) is already taken by another process. Stop that process, or pick a free ` +
           `port: ${portVariable}=${Number(port) + 100} npm run demo`,
@@ -134,8 +139,7 @@ async function becameReady(app, ready) {
 
 const simulator = start(
   'Interact simulator',
-  'SIMULATOR_PORT',
-  simulatorPort,
+  { SIMULATOR_PORT: simulatorPort },
   ['dist/apps/interact-simulator/src/main.js'],
   { SIMULATOR_PORT: simulatorPort },
   (line) => line.startsWith('Interact simulator listening on '),
@@ -143,11 +147,11 @@ const simulator = start(
 if (await becameReady(simulator, async () => true)) {
   const gateway = start(
     'gateway',
-    'PORT',
-    gatewayPort,
+    { PORT: gatewayPort, ADMIN_PORT: adminPort },
     ['--import', './dist/apps/gateway/src/tracing.js', 'dist/apps/gateway/src/main.js'],
     {
       PORT: gatewayPort,
+      ADMIN_PORT: adminPort,
       GATEWAY_CONFIG_FILE: configFile,
       // The simulator's published demo credentials; real keys come from Secrets.
       INTERACT_APPLICATION_KEY_12345678: 'demo-app-key-12345678',
@@ -155,7 +159,7 @@ if (await becameReady(simulator, async () => true)) {
     },
     (line) => jsonLine(line)?.msg?.startsWith('listening on ') === true,
   );
-  if (await becameReady(gateway, () => answersOk(`http://127.0.0.1:${gatewayPort}/health/ready`))) {
+  if (await becameReady(gateway, () => answersOk(`http://127.0.0.1:${adminPort}/health/ready`))) {
     const base = `http://localhost:${gatewayPort}`;
     const curls = demoConfig.accounts
       .filter(({ id }) => client.accounts.includes(id))
@@ -169,6 +173,7 @@ Demo ready.
   Swagger UI   ${base}/docs (Authorize with the key ${DEMO_KEY})
 ${curls.join('\n')}
   Simulator    curl -s http://localhost:${simulatorPort}/__simulator/stats
+  Operations   http://localhost:${adminPort}/health/ready and /metrics (probes and metrics, no key)
 Ctrl-C stops both.`);
   }
 }

@@ -20,10 +20,15 @@ interface Demo {
   exited: Promise<number | null>;
 }
 
-function startDemo(gatewayPort: number, simulatorPort: number): Demo {
+function startDemo(gatewayPort: number, simulatorPort: number, adminPort: number): Demo {
   // A group of its own, as a terminal gives it: Ctrl-C is then a SIGINT to the whole group.
   const child = spawn(process.execPath, ['scripts/demo.mjs'], {
-    env: { ...process.env, PORT: String(gatewayPort), SIMULATOR_PORT: String(simulatorPort) },
+    env: {
+      ...process.env,
+      PORT: String(gatewayPort),
+      SIMULATOR_PORT: String(simulatorPort),
+      ADMIN_PORT: String(adminPort),
+    },
     detached: true,
   });
   let output = '';
@@ -43,9 +48,9 @@ describe('the demo on free ports', () => {
   let gateway: string;
 
   beforeAll(async () => {
-    const [gatewayPort, simulatorPort] = [await freePort(), await freePort()];
+    const [gatewayPort, simulatorPort, adminPort] = [await freePort(), await freePort(), await freePort()];
     gateway = `http://127.0.0.1:${gatewayPort}`;
-    demo = startDemo(gatewayPort, simulatorPort);
+    demo = startDemo(gatewayPort, simulatorPort, adminPort);
     await new Promise<void>((resolve, reject) => {
       demo.process.stdout?.on('data', () => {
         if (demo.output().includes('Demo ready.')) resolve();
@@ -119,15 +124,15 @@ describe('the demo when a port is taken', () => {
 
   it('says that PORT is taken, after the gateway’s one JSON line, and stops the simulator it started', async () => {
     const simulatorPort = await freePort();
-    const demo = startDemo(takenPort, simulatorPort);
+    const demo = startDemo(takenPort, simulatorPort, await freePort());
     expect(await demo.exited).toBe(1);
     const lines = demo.output().split('\n');
     expect(demo.output()).not.toContain('Demo ready.');
     expect(demo.output()).not.toMatch(stackTraceLine);
     const errors = lines.flatMap((line) => {
       try {
-        const entry = JSON.parse(line) as { level?: number; msg?: string };
-        return entry.level === 50 ? [entry.msg] : [];
+        const entry = JSON.parse(line) as { level?: string; msg?: string };
+        return entry.level === 'error' ? [entry.msg] : [];
       } catch {
         return [];
       }
@@ -142,7 +147,7 @@ describe('the demo when a port is taken', () => {
 
   it('says that SIMULATOR_PORT is taken, and never starts the gateway', async () => {
     const gatewayPort = await freePort();
-    const demo = startDemo(gatewayPort, takenPort);
+    const demo = startDemo(gatewayPort, takenPort, await freePort());
     expect(await demo.exited).toBe(1);
     expect(demo.output()).not.toMatch(stackTraceLine);
     expect(demo.output()).toContain(`EADDRINUSE: address already in use 0.0.0.0:${takenPort}`);
@@ -152,5 +157,20 @@ describe('the demo when a port is taken', () => {
     );
     expect(demo.output()).not.toContain('interact-flow-gateway');
     await expect(fetch(`http://127.0.0.1:${gatewayPort}/health/live`)).rejects.toThrow();
+  }, 150_000);
+
+  it('says that ADMIN_PORT is taken, after the gateway’s one JSON line, and stops both', async () => {
+    const [gatewayPort, simulatorPort] = [await freePort(), await freePort()];
+    const demo = startDemo(gatewayPort, simulatorPort, takenPort);
+    expect(await demo.exited).toBe(1);
+    expect(demo.output()).not.toContain('Demo ready.');
+    expect(demo.output()).not.toMatch(stackTraceLine);
+    expect(demo.output()).toContain(`"msg":"Error: listen EADDRINUSE: address already in use 0.0.0.0:${takenPort}"`);
+    expect(demo.output().split('\n')).toContain(
+      `demo: port ${takenPort} (ADMIN_PORT) is already taken by another process. Stop that process, or pick a ` +
+        `free port: ADMIN_PORT=${takenPort + 100} npm run demo`,
+    );
+    for (const port of [gatewayPort, simulatorPort])
+      await expect(fetch(`http://127.0.0.1:${port}/problems/unauthorized`)).rejects.toThrow();
   }, 150_000);
 });

@@ -189,6 +189,13 @@ function rendered(folder: string): Sourced[] {
   return manifestsOf(run('kubectl', ['kustomize', folder]), `kubectl kustomize ${folder}`);
 }
 
+/**
+ * Objects of the Prometheus Operator's custom resources, for which kubernetes-models has no schema
+ * (@kubernetes-models/prometheus-operator would have one): the PodMonitor is checked field by field.
+ */
+const OPERATOR_KINDS = ['PodMonitor'];
+const core = (manifests: Sourced[]) => manifests.filter(({ manifest }) => !OPERATOR_KINDS.includes(manifest.kind));
+
 const EXAMPLE_OVERLAY = 'deploy/overlays/example';
 const overlaySpec = kustomizations.find(({ folder }) => folder === EXAMPLE_OVERLAY)?.spec;
 let overlayObjects: Sourced[] | undefined;
@@ -258,10 +265,11 @@ describe('Kubernetes manifests (deploy/)', () => {
       'HorizontalPodAutoscaler',
       'NetworkPolicy',
       'PodDisruptionBudget',
+      'PodMonitor',
       'Service',
     ]);
-    expect(await schemaProblems(baseManifests)).toEqual([]);
-    expect(unknownFieldProblems(baseManifests)).toEqual([]);
+    expect(await schemaProblems(core(baseManifests))).toEqual([]);
+    expect(unknownFieldProblems(core(baseManifests))).toEqual([]);
   });
 
   it('reports a wrong type and a misspelt field, so that a clean result means something', async () => {
@@ -286,13 +294,20 @@ describe('Kubernetes manifests (deploy/)', () => {
   it('renders the base and the example overlay with kustomize into valid objects', async () => {
     const base = rendered('deploy/base');
     const overlay = renderedOverlay();
-    const kinds = ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget'];
+    const kinds = [
+      'ConfigMap',
+      'Deployment',
+      'HorizontalPodAutoscaler',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'PodMonitor',
+    ];
     // The Secret is the installation's: the overlay generates it.
     expect(base.map(({ manifest }) => manifest.kind).sort()).toEqual([...kinds, 'Service']);
     expect(overlay.map(({ manifest }) => manifest.kind).sort()).toEqual([...kinds, 'Secret', 'Service']);
     for (const objects of [base, overlay]) {
-      expect(await schemaProblems(objects)).toEqual([]);
-      expect(unknownFieldProblems(objects)).toEqual([]);
+      expect(await schemaProblems(core(objects))).toEqual([]);
+      expect(unknownFieldProblems(core(objects))).toEqual([]);
       // The generated ConfigMap's name carries a hash of its content; the pods must mount that name.
       const configMap = one<IConfigMap>(objects, 'ConfigMap');
       expect(configMap.metadata?.name).toMatch(/^interact-flow-gateway-config-[a-z0-9]{10}$/);
@@ -371,11 +386,14 @@ describe('Kubernetes manifests (deploy/)', () => {
     }
   });
 
-  it('probes the health endpoints and drains on shutdown within the termination grace period', () => {
-    expect(gateway.ports).toEqual([expect.objectContaining({ name: 'http', containerPort: Number(environment.PORT) })]);
-    expect(gateway.livenessProbe?.httpGet).toEqual({ path: '/health/live', port: 'http' });
-    expect(gateway.readinessProbe?.httpGet).toEqual({ path: '/health/ready', port: 'http' });
-    expect(gateway.startupProbe?.httpGet?.path).toBe('/health/live');
+  it('probes the health endpoints on the admin port and drains on shutdown within the termination grace period', () => {
+    expect(gateway.ports).toEqual([
+      expect.objectContaining({ name: 'http', containerPort: Number(environment.PORT) }),
+      expect.objectContaining({ name: 'admin', containerPort: Number(environment.ADMIN_PORT) }),
+    ]);
+    expect(gateway.livenessProbe?.httpGet).toEqual({ path: '/health/live', port: 'admin' });
+    expect(gateway.readinessProbe?.httpGet).toEqual({ path: '/health/ready', port: 'admin' });
+    expect(gateway.startupProbe?.httpGet).toEqual({ path: '/health/live', port: 'admin' });
 
     // The kubelet's own sleep: nothing to start in the container, whose image has no sleep binary.
     expect(Object.keys(gateway.lifecycle?.preStop ?? {})).toEqual(['sleep']);
@@ -391,6 +409,7 @@ describe('Kubernetes manifests (deploy/)', () => {
   it('points the Service, the autoscaler, the disruption budget and the network policy at the pods', () => {
     const service = one<IService>(baseManifests, 'Service');
     expect(selects(service.spec?.selector)).toBe(true);
+    // The API alone: never the admin port, whose readiness lists every account and its circuit.
     expect(service.spec?.ports?.map(({ targetPort }) => targetPort)).toEqual(['http']);
 
     const autoscaler = one<IHorizontalPodAutoscaler>(baseManifests, 'HorizontalPodAutoscaler');
@@ -423,13 +442,15 @@ describe('Kubernetes manifests (deploy/)', () => {
   it('lets in only labelled clients and the monitoring namespace, and out only to DNS, Redis and Interact', () => {
     const policy = one<INetworkPolicy>(baseManifests, 'NetworkPolicy');
     const api = [{ protocol: 'TCP', port: Number(environment.PORT) }];
-    // No rule admits a pod for the namespace it runs in alone, this one included.
+    const admin = [{ protocol: 'TCP', port: Number(environment.ADMIN_PORT) }];
+    // No rule admits a pod for the namespace it runs in alone, this one included; monitoring reaches
+    // the admin port alone, and clients the API's alone.
     expect(policy.spec?.ingress).toEqual([
       {
         from: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'interact-flow-gateway/client': 'true' } } }],
         ports: api,
       },
-      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: api },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: admin },
     ]);
 
     const egressPorts = (policy.spec?.egress ?? [])
@@ -454,6 +475,31 @@ describe('Kubernetes manifests (deploy/)', () => {
       expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']),
     );
     expect(https[1]?.except).toEqual(expect.arrayContaining(['fc00::/7', 'fe80::/10']));
+  });
+
+  it('scrapes each pod on the admin port with a PodMonitor, instead of prometheus.io annotations', () => {
+    const monitor = one<Manifest & { spec: Record<string, unknown> }>(baseManifests, 'PodMonitor');
+    expect(monitor.apiVersion).toBe('monitoring.coreos.com/v1');
+    expect(monitor.metadata.labels).toEqual(deployment.metadata?.labels);
+    // The fields the CRD names, and no other: nothing a misspelling would drop in silence.
+    expect(Object.keys(monitor.spec).sort()).toEqual(['podMetricsEndpoints', 'selector']);
+    expect(selects((monitor.spec.selector as { matchLabels?: Record<string, string> }).matchLabels)).toBe(true);
+    expect(monitor.spec.podMetricsEndpoints).toEqual([
+      { port: 'admin', path: '/metrics', interval: '30s', scrapeTimeout: '10s' },
+    ]);
+    expect(gateway.ports?.map(({ name }) => name)).toContain('admin');
+    expect(deployment.spec?.template.metadata?.annotations ?? {}).toEqual({});
+    // Rendered, it lands in the overlay's namespace with the rest.
+    const rendered = one<Manifest>(renderedOverlay(), 'PodMonitor');
+    expect(rendered.metadata.namespace).toBe(overlaySpec?.namespace);
+  });
+
+  it('serves no Swagger UI in the example overlay, the production installation, while the base keeps it', () => {
+    expect(environment.DOCS_ENABLED).toBe('true');
+    const overlayEnv = one<IDeployment>(renderedOverlay(), 'Deployment').spec?.template.spec?.containers[0].env ?? [];
+    expect(overlayEnv.filter(({ name }) => name === 'DOCS_ENABLED')).toEqual([
+      { name: 'DOCS_ENABLED', value: 'false' },
+    ]);
   });
 
   it('mounts the generated gateway config where GATEWAY_CONFIG_FILE points, and the keys as files it names', () => {
@@ -535,7 +581,8 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services).sort()).toEqual(['gateway', 'redis', 'simulator']);
     // A pulled image by version and by digest; the built ones come from this repository's Dockerfile.
     expect(services.redis.image).toMatch(/^redis:7\.\d+\.\d+-alpine@sha256:[0-9a-f]{64}$/);
-    expect(services.gateway.ports).toEqual([{ published: 3000, target: 3000 }]);
+    // Probes and metrics from this machine only: readiness lists every account and its circuit.
+    expect(services.gateway.ports).toEqual([{ published: 3000, target: 3000 }, '127.0.0.1:9464:9464/tcp']);
     // This machine only: the simulator's /__simulator/faults takes no key.
     expect(services.simulator.ports).toEqual(['127.0.0.1:3001:3001/tcp']);
     // One image for both apps, built from this repository.
@@ -695,9 +742,9 @@ describe('Dockerfile', () => {
     }
   });
 
-  it('runs the gateway as the node user on 3000, with a health check that needs no curl', () => {
+  it('runs the gateway as the node user on 3000 and 9464, with a health check that needs no curl', () => {
     expect(of(runtime, 'USER')).toEqual(['node']);
-    expect(of(runtime, 'EXPOSE')).toEqual(['3000 3001']);
+    expect(of(runtime, 'EXPOSE')).toEqual(['3000 9464 3001']);
     const commands = of(runtime, 'CMD').map((cmd) => JSON.parse(cmd) as string[]);
     expect(commands).toEqual([
       ['node', '--import', './dist/apps/gateway/src/tracing.js', 'dist/apps/gateway/src/main.js'],
@@ -707,7 +754,8 @@ describe('Dockerfile', () => {
       expect(existsSync(join(root, script.replace(/^(\.\/)?dist\//, '').replace(/\.js$/, '.ts'))), script).toBe(true);
     }
     const [healthcheck] = of(runtime, 'HEALTHCHECK');
-    expect(healthcheck).toMatch(/CMD \["node", "-e", ".*\/health\/live/);
+    // On the admin port, where the probes are.
+    expect(healthcheck).toMatch(/CMD \["node", "-e", ".*process\.env\.ADMIN_PORT \|\| 9464.*\/health\/live/);
     expect(healthcheck).not.toMatch(/\b(curl|wget)\b/);
   });
 

@@ -361,7 +361,7 @@ describe('a Redis that freezes, dies and comes back', () => {
     expect(afterDeath.response.status).toBe(200);
     expect(afterDeath.ms).toBeLessThan(1_000);
     // As readiness reports the store: what an operator sees.
-    const storeUp = async () => (await gw.http().get('/health/ready').expect(200)).body.details.cache.state === 'up';
+    const storeUp = async () => (await gw.admin().get('/health/ready').expect(200)).body.details.cache.state === 'up';
     expect(await storeUp()).toBe(false);
 
     await redis.start();

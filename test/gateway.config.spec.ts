@@ -38,7 +38,7 @@ function load(accounts: unknown, env: Record<string, string> = {}) {
 describe('gateway configuration', () => {
   it('reads accounts with defaults and the application key from the environment', () => {
     const config = load({ accounts: [restAccount] });
-    expect(config).toMatchObject({ port: 3000, host: '0.0.0.0' });
+    expect(config).toMatchObject({ port: 3000, adminPort: 9464, host: '0.0.0.0' });
     expect(config.accounts).toEqual([
       {
         accountId: '12345678',
@@ -239,6 +239,16 @@ describe('gateway configuration', () => {
     ['a bad PORT', () => load({ accounts: [restAccount] }, { PORT: 'eighty' }), /^PORT must be a port number/],
     ['PORT 0', () => load({ accounts: [restAccount] }, { PORT: '0' }), /^PORT must be a port number from 1 to 65535/],
     ['PORT above 65535', () => load({ accounts: [restAccount] }, { PORT: '65536' }), /^PORT must be a port number/],
+    [
+      'a bad ADMIN_PORT',
+      () => load({ accounts: [restAccount] }, { ADMIN_PORT: '0' }),
+      /^ADMIN_PORT must be a port number from 1 to 65535, got "0"/,
+    ],
+    [
+      'ADMIN_PORT the same as PORT',
+      () => load({ accounts: [restAccount] }, { PORT: '8080', ADMIN_PORT: '8080' }),
+      /^ADMIN_PORT must differ from PORT \(8080\): probes and metrics have a port of their own/,
+    ],
     [
       'an unknown top-level setting',
       () => load({ accounts: [restAccount], clinets: [] }),

@@ -113,7 +113,7 @@ describe('drift', () => {
       ]);
     }
     const field = 'page.pageContent.contentSections.sectionChoices.starRating';
-    const scrape = (await watched.http().get('/metrics').expect(200)).text;
+    const scrape = (await watched.admin().get('/metrics').expect(200)).text;
     const count = (account: string, transport: string) =>
       metricValue(scrape, 'interact_payload_unknown_total', { account, transport, field });
     expect(count(REST_ACCOUNT, 'rest')).toBe(2);
@@ -130,7 +130,7 @@ describe('drift', () => {
     const watched = await testbed.gateway();
     for (const account of [REST_ACCOUNT, SOAP_ACCOUNT])
       await watched.http().get(`/v1/accounts/${account}/interactions/${DEMO_IDS.recorded}/flow`).expect(200);
-    const scrape = (await watched.http().get('/metrics').expect(200)).text;
+    const scrape = (await watched.admin().get('/metrics').expect(200)).text;
     expect(scrape).not.toMatch(/^interact_payload_unknown_total\{/m);
   });
 });

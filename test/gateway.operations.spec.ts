@@ -1,9 +1,18 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { GatewayAccount, GatewayConfig } from '../apps/gateway/src/config/gateway.config.js';
 import { LifecycleService } from '../apps/gateway/src/health/lifecycle.service.js';
 import { BIG_ATTRIBUTES, DEMO_IDS } from './support/simulator.js';
-import { REST_ACCOUNT, SOAP_ACCOUNT, defaultResilience, type RunningGateway } from './support/gateway.js';
+import {
+  REST_ACCOUNT,
+  SOAP_ACCOUNT,
+  TEST_API_KEY,
+  apiClient,
+  defaultResilience,
+  type RunningGateway,
+} from './support/gateway.js';
 import { freePort, redisCache } from './support/redis.js';
 import { useTestbed } from './support/testbed.js';
 import { metricValue } from './support/metrics.js';
@@ -48,9 +57,9 @@ describe('circuit breaker', () => {
       const calls = (await testbed.simulator.stats())[transport].requests;
       await fresh(gw, account, DEMO_IDS.claim).expect(503);
       expect((await testbed.simulator.stats())[transport].requests).toBe(calls);
-      const ready = await gw.http().get('/health/ready').expect(200);
+      const ready = await gw.admin().get('/health/ready').expect(200);
       expect(ready.body.details.upstream.circuits[account]).toEqual({ transport, state: 'open' });
-      const whileOpen = (await gw.http().get('/metrics')).text;
+      const whileOpen = (await gw.admin().get('/metrics')).text;
       expect(metricValue(whileOpen, 'interact_circuit_state', { account, transport })).toBe(1);
       // Each 503 above, and the two after it.
       expect(metricValue(whileOpen, 'interact_refusals_total', { account, reason: 'circuit_open' })).toBe(
@@ -60,9 +69,9 @@ describe('circuit breaker', () => {
       await testbed.simulator.reset();
       await sleep(800);
       await fresh(gw, account, DEMO_IDS.claim).expect(200);
-      expect((await gw.http().get('/health/ready')).body.details.upstream.circuits[account].state).toBe('closed');
+      expect((await gw.admin().get('/health/ready')).body.details.upstream.circuits[account].state).toBe('closed');
       expect(
-        metricValue((await gw.http().get('/metrics')).text, 'interact_circuit_state', { account, transport }),
+        metricValue((await gw.admin().get('/metrics')).text, 'interact_circuit_state', { account, transport }),
       ).toBe(0);
     },
   );
@@ -101,7 +110,7 @@ describe('bulkhead', () => {
     expect(rejected.body.type).toBe('/problems/upstream-unavailable');
     expect(rejected.headers['retry-after']).toBe('1');
     expect((await testbed.simulator.stats()).rest.requests).toBe(2);
-    const text = (await gw.http().get('/metrics')).text;
+    const text = (await gw.admin().get('/metrics')).text;
     expect(metricValue(text, 'interact_refusals_total', { account: REST_ACCOUNT, reason: 'bulkhead_full' })).toBe(3);
   });
 });
@@ -128,7 +137,7 @@ describe('render pool', () => {
     // Interact answered every call once (a refusal is not retried); the refused answers went unread and count
     // as refusals, no outcome of Interact's.
     expect((await testbed.simulator.stats()).rest.requests).toBe(burst);
-    const text = (await gw.http().get('/metrics')).text;
+    const text = (await gw.admin().get('/metrics')).text;
     const upstream = (outcome: string) =>
       metricValue(text, 'interact_upstream_requests_total', { account: REST_ACCOUNT, transport: 'rest', outcome });
     expect(upstream('success')).toBe(burst - refused.length);
@@ -144,8 +153,8 @@ describe('render pool', () => {
 describe('health', () => {
   it('answers liveness and readiness with the cache and circuits as details', async () => {
     const gw = await gateway();
-    expect((await gw.http().get('/health/live').expect(200)).body.status).toBe('ok');
-    const ready = await gw.http().get('/health/ready').expect(200);
+    expect((await gw.admin().get('/health/live').expect(200)).body.status).toBe('ok');
+    const ready = await gw.admin().get('/health/ready').expect(200);
     expect(ready.body.details).toEqual({
       lifecycle: { status: 'up', state: 'serving' },
       cache: { status: 'up', store: 'memory', state: 'up' },
@@ -162,7 +171,7 @@ describe('health', () => {
   it('stays ready with Redis down, reporting the cache as degraded', async () => {
     const deadRedis = `redis://127.0.0.1:${await freePort()}`;
     const gw = await gateway({}, { cache: redisCache(deadRedis) });
-    const ready = await gw.http().get('/health/ready').expect(200);
+    const ready = await gw.admin().get('/health/ready').expect(200);
     expect(ready.body.details.cache).toEqual({
       status: 'up',
       store: 'redis',
@@ -175,9 +184,9 @@ describe('health', () => {
   it('fails readiness as soon as shutdown begins, while liveness holds', async () => {
     const gw = await gateway();
     gw.app.get(LifecycleService).beginShutdown();
-    const ready = await gw.http().get('/health/ready').expect(503);
+    const ready = await gw.admin().get('/health/ready').expect(503);
     expect(ready.body.error.lifecycle).toEqual({ status: 'down', state: 'shutting-down' });
-    await gw.http().get('/health/live').expect(200);
+    await gw.admin().get('/health/live').expect(200);
   });
 });
 
@@ -190,7 +199,7 @@ describe('metrics', () => {
     await fresh(gw, SOAP_ACCOUNT, DEMO_IDS.claim).expect(200); // bypass
     await gw.http().get(flowPath(REST_ACCOUNT, '..')).expect(400); // never reaches the cache
     await gw.http().get('/nowhere').expect(404);
-    const scrape = await gw.http().get('/metrics').expect(200);
+    const scrape = await gw.admin().get('/metrics').expect(200);
     expect(scrape.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = scrape.text;
     const route = '/v1/accounts/:accountId/interactions/:interactionId/flow';
@@ -247,6 +256,33 @@ describe('metrics', () => {
   });
 });
 
+describe('the metrics exposition', () => {
+  it('passes promtool check metrics, after requests on both paths', async () => {
+    const gw = await gateway();
+    await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200); // miss, through Nest
+    await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200); // hit, from the hook
+    await fresh(gw, SOAP_ACCOUNT, DEMO_IDS.notFound).expect(404);
+    const text = (await gw.admin().get('/metrics').expect(200)).text;
+    // Prometheus' own linter (Debian's prometheus package; .ci/run installs it).
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(lint.error).toBeUndefined();
+    expect(`${lint.stdout}${lint.stderr}`).toBe('');
+    expect(lint.status).toBe(0);
+    // Left out: gauges named like counters. Their per-type gauges stay.
+    expect(text).not.toMatch(/^nodejs_active_\w+_total\b/m);
+    expect(text).toMatch(/^nodejs_active_handles\{type="\w+"\} \d+$/m);
+  });
+
+  it('say what runs in build_info: the version, the commit when the build knew it, and Node.js', async () => {
+    const gw = await gateway();
+    const text = (await gw.admin().get('/metrics').expect(200)).text;
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    // Run from its sources, as here, the gateway has no build to ask for a commit.
+    const labels = { version, commit: 'unknown', nodejs_version: process.versions.node };
+    expect(metricValue(text, 'interact_flow_gateway_build_info', labels)).toBe(1);
+  });
+});
+
 describe('logs', () => {
   it('write one JSON line per request with its id, route, account, status, duration and cache result', async () => {
     const lines: string[] = [];
@@ -267,5 +303,121 @@ describe('logs', () => {
     });
     expect(requests[0].durationMs).toEqual(expect.any(Number));
     expect(requests[1]).toMatchObject({ requestId: 'trace-me-2', route: 'unmatched', status: 404 });
+  });
+
+  /** The request lines written to `lines`, by request id. */
+  const requestLines = (lines: string[]) =>
+    new Map(
+      lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((entry) => entry.msg === 'request completed')
+        .map((entry) => [entry.requestId, entry]),
+    );
+
+  it('name the level in words, and the client on both paths of a request', async () => {
+    const lines: string[] = [];
+    const gw = await gateway({}, {}, lines);
+    const path = flowPath(REST_ACCOUNT, DEMO_IDS.claim);
+    await gw.http().get(path).set('X-Request-Id', 'nest-path').expect(200);
+    const hit = await gw.http().get(path).set('X-Request-Id', 'hook-path').expect(200);
+    expect(hit.headers['cache-status']).toMatch(/; hit; /);
+    const byId = requestLines(lines);
+    expect(byId.get('nest-path')).toMatchObject({
+      level: 'info',
+      client: 'test',
+      cache: expect.stringMatching(/fwd=miss/),
+    });
+    expect(byId.get('hook-path')).toMatchObject({
+      level: 'info',
+      client: 'test',
+      cache: expect.stringMatching(/; hit; /),
+    });
+    // Tracing is off: no trace to name.
+    for (const line of byId.values()) expect(Object.keys(line)).not.toEqual(expect.arrayContaining(['traceId']));
+    const appLines = lines
+      .map((line) => JSON.parse(line) as { level: unknown })
+      .filter(({ level }) => level !== 'info');
+    expect(appLines.every(({ level }) => typeof level === 'string')).toBe(true);
+  });
+
+  it('write probes and scrapes at debug only', async () => {
+    const atInfo: string[] = [];
+    const quiet = await gateway({}, {}, atInfo);
+    const atDebug: string[] = [];
+    const verbose = await testbed.gateway(
+      { logLevel: 'debug' },
+      {},
+      { logDestination: { write: (line: string) => void atDebug.push(line) } },
+    );
+    for (const gw of [quiet, verbose])
+      for (const path of ['/health/live', '/health/ready', '/metrics'])
+        await gw
+          .admin()
+          .get(path)
+          .set('X-Request-Id', `probe${path.replaceAll('/', '-')}`)
+          .expect(200);
+    expect(requestLines(atInfo).size).toBe(0);
+    expect([...requestLines(atDebug).values()]).toEqual(
+      ['/health/live', '/health/ready', '/metrics'].map((route) =>
+        expect.objectContaining({ level: 'debug', route, status: 200 }),
+      ),
+    );
+  });
+
+  it('summarize repeated refusals per caller: the first one whole, then a line per interval with the count', async () => {
+    // Only the summary's interval runs on a fake clock; everything else keeps real time.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const lines: string[] = [];
+      const gw = await gateway(
+        {},
+        { clients: [apiClient('test', TEST_API_KEY, [REST_ACCOUNT, SOAP_ACCOUNT], 2)] },
+        lines,
+      );
+      const cached = flowPath(REST_ACCOUNT, DEMO_IDS.claim);
+      await gw.http().get(cached).expect(200);
+      await gw.http().get(cached).expect(200);
+      // Over the limit on both paths: a flow that is a fresh hit, and one that is not cached.
+      for (const path of [cached, cached, flowPath(SOAP_ACCOUNT, DEMO_IDS.claim), cached, cached])
+        await gw.http().get(path).expect(429);
+      for (let i = 0; i < 4; i += 1) await gw.http().get(cached).set('Authorization', 'Bearer wrong-key').expect(401);
+      const whole = (status: number) =>
+        lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.status === status);
+      expect(whole(429)).toEqual([expect.objectContaining({ msg: 'request completed', client: 'test' })]);
+      expect(whole(401)).toEqual([expect.objectContaining({ msg: 'request completed' })]);
+      lines.length = 0;
+      vi.advanceTimersByTime(10_000);
+      expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+        expect.objectContaining({
+          level: 'info',
+          msg: 'requests refused',
+          client: 'test',
+          status: 429,
+          refused: 4,
+          intervalMs: 10_000,
+        }),
+        expect.objectContaining({
+          level: 'info',
+          msg: 'requests refused',
+          ip: '127.0.0.1',
+          status: 401,
+          refused: 3,
+          intervalMs: 10_000,
+        }),
+      ]);
+      // Refused again within the next interval: counted, and summarized when it ends.
+      await gw.http().get(cached).expect(429);
+      vi.advanceTimersByTime(10_000);
+      expect(lines.slice(2).map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+        expect.objectContaining({ msg: 'requests refused', client: 'test', status: 429, refused: 1 }),
+      ]);
+      // A quiet interval forgets the caller: its next refusal is logged whole again.
+      vi.advanceTimersByTime(20_000);
+      expect(lines).toHaveLength(3);
+      await gw.http().get(cached).expect(429);
+      expect(JSON.parse(lines[3]) as Record<string, unknown>).toMatchObject({ msg: 'request completed', status: 429 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -210,6 +210,7 @@ describe('problem mapping', () => {
       imports: [
         GatewayConfigModule.forConfig({
           port: 0,
+          adminPort: 0,
           host: '127.0.0.1',
           accounts: [],
           cache: memoryCache(),

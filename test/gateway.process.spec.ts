@@ -1,3 +1,4 @@
+import { Agent as HttpAgent, get, type IncomingMessage } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,7 +46,7 @@ describe('the gateway process', () => {
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, ...Array<number>(38).fill(404)]);
     expect(answers.slice(0, 2).map((answer) => answer.body.pages.length)).toEqual([5000, 5000]);
     expect(await gateway.exited()).toBe(0);
-    await expect(fetch(`${gateway.url}/health/live`)).rejects.toThrow();
+    for (const url of [gateway.url, gateway.adminUrl]) await expect(fetch(`${url}/health/live`)).rejects.toThrow();
     const messages = gateway.logLines().map((line) => line.msg);
     expect(messages).toContain('SIGTERM received; draining for up to 10000 ms');
     expect(messages).toContain('drained; exiting');
@@ -78,7 +79,7 @@ describe('the gateway process', () => {
       // A new connection per probe, as the kubelet makes.
       for (;;) {
         try {
-          const response = await request(`${gateway.url}/health/ready`, { reset: true });
+          const response = await request(`${gateway.adminUrl}/health/ready`, { reset: true });
           readiness.push({ status: response.statusCode, body: await response.body.text() });
         } catch (error) {
           return (error as { code?: string }).code;
@@ -94,8 +95,8 @@ describe('the gateway process', () => {
       expect(list.every(({ status }) => status === 200)).toBe(true);
       expect(list.at(-1)?.connection).toBe('close');
     }
-    // Until the port closes, probes see readiness fail; then they are refused (one that races the
-    // closing itself may be reset instead).
+    // Until the admin port closes, after the API's, probes see readiness fail; then they are refused
+    // (one that races the closing itself may be reset instead).
     expect(['ECONNREFUSED', 'ECONNRESET', 'UND_ERR_SOCKET']).toContain(await probed);
     const draining = readiness.filter(({ status }) => status === 503);
     expect(draining.length).toBeGreaterThanOrEqual(5);
@@ -120,6 +121,58 @@ describe('the gateway process', () => {
     expect(performance.now() - signalled).toBeLessThan(5_000);
     expect(gateway.logLines().map((line) => line.msg)).toContain('drained; exiting');
     await closedByGateway;
+  });
+
+  it('ends a drain once its last answer is written, closing the keep-alive connections a browser and a scraper leave', async () => {
+    await gateway.start(simulator, { SHUTDOWN_GRACE_SECONDS: '10', DRAIN_LISTEN_SECONDS: '0' });
+    const headers = { authorization: `Bearer ${TEST_API_KEY}` };
+    const ask = (url: string, agent: HttpAgent) =>
+      new Promise<IncomingMessage>((resolve, reject) => get(url, { agent, headers }, resolve).on('error', reject));
+    const read = async (answer: IncomingMessage) => {
+      let bytes = 0;
+      for await (const chunk of answer) bytes += (chunk as Buffer).length;
+      return { status: answer.statusCode, bytes };
+    };
+    // What a browser keeps after a Swagger UI session: keep-alive connections, each of which made a
+    // request (asked together, each on its own connection), now idle.
+    const browser = new HttpAgent({ keepAlive: true });
+    const flow = `/v1/accounts/${DEMO_ACCOUNTS[0].accountId}/interactions/${DEMO_IDS.claim}/flow`;
+    const pages = ['/docs', '/docs/swagger-ui.css', '/docs/swagger-ui-init.js', '/docs/openapi.json', flow];
+    const visited = await Promise.all(pages.map(async (path) => read(await ask(`${gateway.url}${path}`, browser))));
+    expect(visited.map(({ status }) => status)).toEqual([200, 200, 200, 200, 200]);
+    // Prometheus keeps its scrape connection open too.
+    const scraper = new HttpAgent({ keepAlive: true });
+    expect((await read(await ask(`${gateway.adminUrl}/metrics`, scraper))).status).toBe(200);
+    // And a file the browser is still reading, over a slow link, when the port closes: its headers
+    // said keep-alive before the drain began.
+    const slow = await ask(`${gateway.url}/docs/swagger-ui-bundle.js`, new HttpAgent({ keepAlive: true }));
+    slow.pause();
+    gateway.signal('SIGTERM');
+    // The port closes with that answer still being written: new connections are refused.
+    const apiPort = Number(new URL(gateway.url).port);
+    const accepts = () =>
+      new Promise<boolean>((resolve) => {
+        const probe = connect(apiPort, '127.0.0.1');
+        probe.once('connect', () => resolve(true)).once('error', () => resolve(false));
+        probe.once('connect', () => probe.destroy());
+      });
+    while (await accepts()) await sleep(20);
+    // The request in flight completes whole.
+    expect(await read(slow)).toEqual({ status: 200, bytes: Number(slow.headers['content-length']) });
+    const written = performance.now();
+    expect(await gateway.exited()).toBe(0);
+    // Not the grace period: nothing is left to wait for once the answer is written.
+    expect(performance.now() - written).toBeLessThan(3_000);
+    const messages = gateway.logLines().map(({ msg }) => String(msg));
+    // What the drain waited for, named when it closed the port.
+    expect(messages.filter((msg) => msg.startsWith('closing the port with '))).toEqual([
+      expect.stringMatching(
+        /^closing the port with 1 request in flight \(GET \/docs\/swagger-ui-bundle\.js on the API port\) and \d+ connections open$/,
+      ),
+    ]);
+    expect(messages).toContain('drained; exiting');
+    browser.destroy();
+    scraper.destroy();
   });
 
   it.each([
@@ -177,7 +230,7 @@ describe('the gateway process', () => {
       expect(performance.now() - signalled).toBeLessThan(2_000);
       expect(gateway.errorOutput).toContain(`${signal} received during start-up; exiting`);
       expect(gateway.output.join('\n')).not.toContain('listening on');
-      await expect(fetch(`${gateway.url}/health/live`)).rejects.toThrow();
+      for (const url of [gateway.url, gateway.adminUrl]) await expect(fetch(`${url}/health/live`)).rejects.toThrow();
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silentRedis.close(resolve));
@@ -227,7 +280,7 @@ describe('the gateway process', () => {
     expect(wrongKey.status).toBe(401);
     expect(await wrongKey.text()).not.toContain('canary-wrong-api-key-55aa');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
     expect(metrics).toContain(
       'interact_upstream_requests_total{account="12345678",transport="rest",outcome="unauthorized"} 1',
     );
@@ -241,7 +294,7 @@ describe('the gateway process', () => {
       const appLine = lines.find(
         (line) => line.msg === `Interact rejected the credentials of account ${account}: ${reason}`,
       );
-      expect(appLine).toMatchObject({ requestId: `secret-test-${account}`, context: 'Flow', level: 50 });
+      expect(appLine).toMatchObject({ requestId: `secret-test-${account}`, context: 'Flow', level: 'error' });
       const requestLine = lines.find(
         (line) => line.msg === 'request completed' && line.requestId === `secret-test-${account}`,
       );
@@ -258,7 +311,7 @@ describe('the gateway process', () => {
       expect(await gateway.exited()).toBe(1);
       // Every line is JSON: a stack trace would not be.
       expect(gateway.logLines()).toHaveLength(gateway.output.length);
-      expect(gateway.logLines().filter((line) => line.level === 50)).toEqual([
+      expect(gateway.logLines().filter((line) => line.level === 'error')).toEqual([
         expect.objectContaining({ msg: `Error: listen EADDRINUSE: address already in use 127.0.0.1:${port}` }),
       ]);
       expect(gateway.output.join('\n')).not.toContain('listening on');

@@ -26,7 +26,7 @@ const standalone = (url: string): CacheConfig =>
   });
 
 const cacheHealth = async (gw: RunningGateway) =>
-  (await gw.http().get('/health/ready').expect(200)).body.details.cache as Record<string, string>;
+  (await gw.admin().get('/health/ready').expect(200)).body.details.cache as Record<string, string>;
 
 /** Polls readiness until the cache reports as wanted; resolves how long it took, or fails past withinMs. */
 async function cacheBecomes(gw: RunningGateway, wanted: Record<string, string>, withinMs: number): Promise<number> {

@@ -131,7 +131,7 @@ describe('the retry deadline', () => {
     expect(response.body.type).toBe('/problems/upstream-timeout');
     expect(elapsed).toBeGreaterThanOrEqual(550);
     expect(elapsed).toBeLessThan(1_500);
-    const metrics = (await gw.http().get('/metrics')).text;
+    const metrics = (await gw.admin().get('/metrics')).text;
     const attempts = Number(
       /interact_upstream_requests_total\{account="12345678",transport="rest",outcome="error"\} (\d+)/.exec(
         metrics,
@@ -145,7 +145,7 @@ describe('the retry deadline', () => {
 
 const circuitOf = async (gw: RunningGateway, account: string) =>
   (
-    (await gw.http().get('/health/ready')).body as {
+    (await gw.admin().get('/health/ready')).body as {
       details: { upstream: { circuits: Record<string, { state: string }> } };
     }
   ).details.upstream.circuits[account].state;

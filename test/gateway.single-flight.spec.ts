@@ -94,7 +94,7 @@ describe('one upstream call per key, whatever the caller asks', () => {
       `Too many of this client's calls to Interact are waiting for account ${REST_ACCOUNT}. Retry in 1 s.`,
     );
     expect(refused[0].headers['retry-after']).toBe('1');
-    const metrics = await gw.http().get('/metrics').expect(200);
+    const metrics = await gw.admin().get('/metrics').expect(200);
     expect(metrics.text).toContain(`interact_refusals_total{account="${REST_ACCOUNT}",reason="client_share_full"} 8`);
   });
 });

@@ -71,6 +71,42 @@ describe('tracing', () => {
     },
   );
 
+  it('names the trace and the span of each request in its log line, on both paths of a request', async () => {
+    gateway = new GatewayProcess();
+    await gateway.start(simulator, { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl });
+    const ask = (requestId: string) =>
+      fetch(`${gateway.url}/v1/accounts/12345678/interactions/${DEMO_IDS.claim}/flow`, {
+        headers: {
+          authorization: `Bearer ${TEST_API_KEY}`,
+          traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01`,
+          'x-request-id': requestId,
+        },
+      });
+    expect((await ask('nest-path')).headers.get('cache-status')).toMatch(/fwd=miss/);
+    expect((await ask('hook-path')).headers.get('cache-status')).toMatch(/; hit; /);
+    const lineOf = async (requestId: string) => {
+      for (let attempt = 0; attempt < 50; attempt += 1) {
+        const line = gateway
+          .logLines()
+          .find((entry) => entry.msg === 'request completed' && entry.requestId === requestId);
+        if (line) return line;
+        await sleep(50);
+      }
+      throw new Error(`no request line for ${requestId}:\n${gateway.output.join('\n')}`);
+    };
+    const spans = new Set<unknown>();
+    for (const requestId of ['nest-path', 'hook-path']) {
+      const line = await lineOf(requestId);
+      // The caller's trace; the gateway's own server span, a child of the caller's.
+      expect(line).toMatchObject({
+        traceId: TRACE_ID,
+        spanId: expect.stringMatching(/^(?!00f067aa0ba902b7)[0-9a-f]{16}$/),
+      });
+      spans.add(line.spanId);
+    }
+    expect(spans.size).toBe(2);
+  });
+
   describe('on the way out', () => {
     beforeEach(() => simulator.reset());
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { GatewayProcess } from './support/gateway-process.js';
@@ -32,7 +33,15 @@ it('starts the gateway process on that release too', async () => {
   gateway = new GatewayProcess();
   await gateway.start(simulator);
   // prom-client's nodejs_version_info: the gateway's own word on the runtime it runs on.
-  const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+  const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
   const info = /^nodejs_version_info\{version="v([\d.]+)",major="(\d+)"/m.exec(metrics);
   expect(info?.slice(1)).toEqual([projectNode, '24']);
+  // And its own: the build (npm test builds first) recorded the commit checked out.
+  const commit = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+  expect(metrics).toMatch(
+    new RegExp(
+      `^interact_flow_gateway_build_info\\{version="[^"]+",commit="${commit}",nodejs_version="${projectNode}"\\} 1$`,
+      'm',
+    ),
+  );
 });

@@ -78,14 +78,27 @@ describe('client authentication', () => {
 
   it('keeps probes, metrics and problem pages open, and the docs unless switched off', async () => {
     const gw = await gateway();
-    await as(gw).get('/health/live').expect(200);
-    await as(gw).get('/health/ready').expect(200);
-    await as(gw).get('/metrics').expect(200);
+    await gw.admin().get('/health/live').expect(200);
+    await gw.admin().get('/health/ready').expect(200);
+    await gw.admin().get('/metrics').expect(200);
     await as(gw).get('/problems/unauthorized').expect(200);
     await as(gw).get('/docs/openapi.json').expect(200);
     const closed = await gateway({ docsEnabled: false });
     await as(closed).get('/docs').expect(404);
     await as(closed).get('/docs/openapi.json').expect(404);
+  });
+
+  it('serves probes and metrics on the admin port alone, and the API, its docs and problem pages on the API port alone', async () => {
+    const gw = await gateway();
+    for (const path of ['/health/live', '/health/ready', '/metrics']) {
+      // With a key or without: the API port has no such route.
+      await as(gw).get(path).expect(404);
+      const answer = await as(gw, 'Bearer desk-key').get(path).expect(404);
+      expect(answer.text).not.toContain(REST_ACCOUNT);
+      expect(answer.text).not.toContain('circuit');
+    }
+    for (const path of [flowPath(REST_ACCOUNT), '/docs', '/docs/openapi.json', '/problems/unauthorized'])
+      await gw.admin().get(path).set('Authorization', 'Bearer desk-key').expect(404);
   });
 
   it('declares the bearer scheme in the OpenAPI document for the flow operations', async () => {
@@ -113,7 +126,7 @@ describe('rate limits', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
     await as(gw, 'Bearer reports-key').get(flowPath(REST_ACCOUNT)).expect(200);
-    await as(gw).get('/health/ready').expect(200);
+    await gw.admin().get('/health/ready').expect(200);
   });
 
   it('shares one limit across replicas through Redis', async () => {

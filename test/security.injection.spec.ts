@@ -145,7 +145,7 @@ describe('gateway validation of ids and caller attributes', () => {
       ),
     );
     expect(others.map((response) => response.status)).toEqual([200, 404, 200]);
-    const ready = await gateway.http().get('/health/ready');
+    const ready = await gateway.admin().get('/health/ready');
     expect(ready.body.details.upstream.circuits[SOAP_ACCOUNT].state).toBe('closed');
   });
 });

@@ -158,9 +158,9 @@ export async function expectOk(url, options = {}) {
   return answer;
 }
 
-async function metricsText(gatewayUrl) {
+async function metricsText(adminUrl) {
   try {
-    const response = await fetch(`${gatewayUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
+    const response = await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(5_000) });
     const text = await response.text();
     return response.status === 200 ? text : null;
   } catch {
@@ -180,8 +180,8 @@ function samplesOf(text, name) {
 }
 
 /** One metric of a gateway's GET /metrics; null when the build has no such endpoint. */
-export async function scrapeMetric(gatewayUrl, name) {
-  const text = await metricsText(gatewayUrl);
+export async function scrapeMetric(adminUrl, name) {
+  const text = await metricsText(adminUrl);
   return text === null ? null : samplesOf(text, name);
 }
 
@@ -190,8 +190,8 @@ export async function scrapeMetric(gatewayUrl, name) {
  * histogram). prom-client resets that histogram at each scrape, so a scrape before a window and one
  * after it give the figures of exactly that window. Null when the build exposes no such metric.
  */
-export async function scrapeEventLoopDelay(gatewayUrl) {
-  const text = await metricsText(gatewayUrl);
+export async function scrapeEventLoopDelay(adminUrl) {
+  const text = await metricsText(adminUrl);
   if (text === null) return null;
   const gaugeMs = (name) => {
     const value = Object.values(samplesOf(text, name))[0];

@@ -198,14 +198,15 @@ export const tracingPreloaded = () => existsSync(GATEWAY_TRACING);
 /**
  * A gateway as it runs in production: Redis store, info logging, client authentication and rate
  * limiting, tracing preloaded when the build has it (its exporter stays off: no collector is named,
- * and nothing leaves the machine). Ready when /health/ready says so; builds without that probe fall
- * back to the OpenAPI document, which is served once the app has started.
+ * and nothing leaves the machine). Ready when /health/ready, on the admin port with the metrics,
+ * says so: it answers only once the API listens.
  */
 export async function startGateway(ctx, name, { keyPrefix }) {
-  const port = await freePort();
+  const [port, adminPort] = [await freePort(), await freePort()];
   const args = tracingPreloaded() ? ['--import', pathToFileURL(GATEWAY_TRACING).href, GATEWAY_MAIN] : [GATEWAY_MAIN];
   const proc = startNode(ctx, name, args, {
     PORT: String(port),
+    ADMIN_PORT: String(adminPort),
     HOST: '127.0.0.1',
     GATEWAY_CONFIG_FILE: ctx.gatewayConfigFile,
     [`INTERACT_APPLICATION_KEY_${ACCOUNTS.rest.id}`]: ACCOUNTS.rest.applicationKey,
@@ -217,14 +218,12 @@ export async function startGateway(ctx, name, { keyPrefix }) {
     DRAIN_LISTEN_SECONDS: '0',
   });
   const url = `http://127.0.0.1:${port}`;
-  const readiness = await waitFor(proc, 'GET /health/ready or /docs/openapi.json', async () => {
-    const ready = await statusOf(`${url}/health/ready`);
-    if (ready === 200) return '/health/ready';
-    if (ready === 404 && (await statusOf(`${url}/docs/openapi.json`)) === 200) return '/docs/openapi.json';
-    return undefined;
-  });
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const readiness = await waitFor(proc, 'GET /health/ready on the admin port', async () =>
+    (await statusOf(`${adminUrl}/health/ready`)) === 200 ? '/health/ready' : undefined,
+  );
   ctx.readinessProbe = readiness;
-  return { proc, url, pid: proc.pid, name };
+  return { proc, url, adminUrl, pid: proc.pid, name };
 }
 
 /** The floor: node:http answering with the entry's body read from Redis on every request. */

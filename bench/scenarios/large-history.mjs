@@ -69,15 +69,15 @@ async function oneTransport(ctx, transport) {
 
     // Baseline window: the same side stream with nothing large going on.
     const stopQuietStream = track(hitStream().stop);
-    await scrapeEventLoopDelay(gateway.url);
+    await scrapeEventLoopDelay(gateway.adminUrl);
     await sleep(options.quietSeconds * 1_000);
-    const quietLoop = await scrapeEventLoopDelay(gateway.url);
+    const quietLoop = await scrapeEventLoopDelay(gateway.adminUrl);
     const quietHits = await stopQuietStream();
     const before = memoryOf(gateway.pid);
 
     const stopLargeStream = track(hitStream().stop);
     const stopSampling = track(sampleRss(gateway.pid));
-    await scrapeEventLoopDelay(gateway.url);
+    await scrapeEventLoopDelay(gateway.adminUrl);
     const direct = directRequest(ctx.simulator.url, transport, LARGE);
     const agent = keepAliveAgent();
     const directTimes = [];
@@ -90,7 +90,7 @@ async function oneTransport(ctx, transport) {
       gatewayTimes.push({ ttfbMs: through.ttfbMs, ttlbMs: through.ttlbMs });
       largeBytes = through.body.length;
     }
-    const largeLoop = await scrapeEventLoopDelay(gateway.url);
+    const largeLoop = await scrapeEventLoopDelay(gateway.adminUrl);
     const largeHits = await stopLargeStream();
     const maxSampledRss = stopSampling();
     const after = memoryOf(gateway.pid);

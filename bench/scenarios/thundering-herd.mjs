@@ -43,7 +43,7 @@ async function herd(ctx, gateways, transport) {
     await Promise.all(
       gateways.flatMap((gateway, g) =>
         Array.from({ length: connectionsPerGateway }, () =>
-          timeRequest(`${gateway.url}/health/live`, { agent: agents[g] }),
+          timeRequest(`${gateway.url}/problems/unauthorized`, { agent: agents[g] }),
         ),
       ),
     );
@@ -51,7 +51,7 @@ async function herd(ctx, gateways, transport) {
     await simulatorFaults(ctx.simulator.url, { [transport]: { latencyMs: ctx.options.herdUpstreamLatencyMs } });
 
     const path = `/v1/accounts/${ACCOUNTS[transport].id}/interactions/${INTERACTION}/flow`;
-    await Promise.all(gateways.map((gateway) => scrapeEventLoopDelay(gateway.url)));
+    await Promise.all(gateways.map((gateway) => scrapeEventLoopDelay(gateway.adminUrl)));
     const answers = await Promise.all(
       Array.from({ length: HERD }, (_, i) =>
         timeRequest(gateways[i % gateways.length].url + path, {
@@ -67,8 +67,8 @@ async function herd(ctx, gateways, transport) {
         gateway: gateway.name,
         // A replica whose Redis commands outlive REDIS_COMMAND_TIMEOUT_MS, often because its own
         // event loop is busy with the herd, treats the store as down and loads on its own.
-        eventLoopDuringHerd: await scrapeEventLoopDelay(gateway.url),
-        upstreamRequests: await scrapeMetric(gateway.url, 'interact_upstream_requests_total'),
+        eventLoopDuringHerd: await scrapeEventLoopDelay(gateway.adminUrl),
+        upstreamRequests: await scrapeMetric(gateway.adminUrl, 'interact_upstream_requests_total'),
         cacheStatus: countBy(
           answers.filter((_, i) => i % gateways.length === g).map((a) => cacheOutcome(a.headers['cache-status'])),
         ),

@@ -16,14 +16,17 @@ export class GatewayProcess {
   private text = '';
   private errorText = '';
   private child?: ChildProcess;
+  /** The API. */
   url = '';
+  /** Probes and metrics. */
+  adminUrl = '';
 
   async start(simulator: RunningSimulator, env: Record<string, string> = {}, apiKey = TEST_API_KEY): Promise<void> {
     const child = await this.launch(simulator, env, apiKey);
     for (let attempt = 0; attempt < 100; attempt += 1) {
       if (hasExited(child)) throw new Error(`gateway exited early:\n${this.output.join('\n')}`);
       try {
-        if ((await fetch(`${this.url}/health/live`)).ok) return;
+        if ((await fetch(`${this.adminUrl}/health/live`)).ok) return;
       } catch {
         await sleep(100);
       }
@@ -37,8 +40,9 @@ export class GatewayProcess {
     env: Record<string, string> = {},
     apiKey = TEST_API_KEY,
   ): Promise<ChildProcess> {
-    const port = await freePort();
+    const [port, adminPort] = [await freePort(), await freePort()];
     this.url = `http://127.0.0.1:${port}`;
+    this.adminUrl = `http://127.0.0.1:${adminPort}`;
     const config = {
       accounts: DEMO_ACCOUNTS.map((account, index) => ({
         id: account.accountId,
@@ -65,6 +69,7 @@ export class GatewayProcess {
         env: {
           ...process.env,
           PORT: String(port),
+          ADMIN_PORT: String(adminPort),
           HOST: '127.0.0.1',
           GATEWAY_CONFIG_FILE: file,
           INTERACT_APPLICATION_KEY_12345678: DEMO_ACCOUNTS[0].applicationKey,

@@ -17,7 +17,7 @@ import {
   GatewayEnvironment,
   ResilienceSettings,
 } from '../../apps/gateway/src/config/gateway.schema.js';
-import { createGatewayApp, type GatewayAppOptions } from '../../apps/gateway/src/gateway.app.js';
+import { createGatewayApp, listenGateway, type GatewayAppOptions } from '../../apps/gateway/src/gateway.app.js';
 import { DEMO_ACCOUNTS, type RunningSimulator } from './simulator.js';
 
 export const REST_ACCOUNT = DEMO_ACCOUNTS[0].accountId;
@@ -77,8 +77,14 @@ export function memoryCache(overrides: Partial<CacheConfig> = {}): CacheConfig {
 
 export interface RunningGateway {
   app: NestFastifyApplication;
+  /** The API. */
   url: string;
+  /** Probes and metrics. */
+  adminUrl: string;
+  /** The API, with the test client's key. */
   http(): ReturnType<typeof request.agent>;
+  /** The admin port, without a key: probes and scrapers have none. */
+  admin(): ReturnType<typeof request.agent>;
   close(): Promise<void>;
 }
 
@@ -89,6 +95,7 @@ export async function startGateway(
   const app = await createGatewayApp(
     {
       port: 0,
+      adminPort: 0,
       host: '127.0.0.1',
       cache: memoryCache(),
       logLevel: 'silent',
@@ -103,13 +110,15 @@ export async function startGateway(
     },
     options,
   );
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const urls = await listenGateway(app, { port: 0, adminPort: 0, host: '127.0.0.1' });
+  const [url, adminUrl] = [urls.url, urls.adminUrl].map((listening) => listening.replace('[::1]', '127.0.0.1'));
   // Every request carries the test client's key; a test about authentication overrides the header.
   return {
     app,
     url,
+    adminUrl,
     http: () => request.agent(url).set('Authorization', `Bearer ${TEST_API_KEY}`),
+    admin: () => request.agent(adminUrl),
     close: () => app.close(),
   };
 }

@@ -7,6 +7,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AdminServer } from './admin/admin.server.js';
 import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { buildOpenApiDocument, serveDocs } from './docs/openapi.js';
@@ -38,9 +39,10 @@ export async function createGatewayApp(
 ): Promise<NestFastifyApplication> {
   const loggers = createLoggers(config.logLevel, options.logDestination);
   const logger = loggers.app;
+  const logController = new RequestLogController(loggers.access);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
-    logController: new RequestLogController(loggers.access),
+    logController,
     genReqId: requestIdOf,
     // Long values must reach validation and get a 400 there, not fall through to a 404.
     routerOptions: { maxParamLength: 16_384 },
@@ -52,6 +54,11 @@ export async function createGatewayApp(
         problemBody('bad-request', 'The request URL is not valid.', request, config.publicBaseUrl),
       );
     },
+  });
+  // The refusals it counted and has not summarized yet are written before the process exits.
+  adapter.getInstance().addHook('onClose', (_instance, done) => {
+    logController.close();
+    done();
   });
   const security = securityHeaders();
   // Callback hooks rather than async ones here and in the other per-request hooks: a promise per
@@ -75,7 +82,7 @@ export async function createGatewayApp(
     }
     done();
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, logger), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, loggers), adapter, {
     bufferLogs: true,
   });
   app.useLogger(options.logger ?? app.get(Logger));
@@ -90,4 +97,24 @@ export async function createGatewayApp(
   }
   if (config.docsEnabled) serveDocs(app, buildOpenApiDocument(app, config), config.docs);
   return app;
+}
+
+export interface GatewayUrls {
+  /** The API, Swagger UI and problem pages. */
+  url: string;
+  /** Probes and metrics. */
+  adminUrl: string;
+}
+
+/**
+ * The API's port first, then the admin port: readiness, served there, must not answer before the
+ * API listens. The ports are given apart from the configuration so that tests can ask for any free one.
+ */
+export async function listenGateway(
+  app: NestFastifyApplication,
+  { port, adminPort, host }: Pick<GatewayConfig, 'port' | 'adminPort' | 'host'>,
+): Promise<GatewayUrls> {
+  await app.listen(port, host);
+  const adminUrl = await app.get(AdminServer).listen(adminPort, host);
+  return { url: await app.getUrl(), adminUrl };
 }

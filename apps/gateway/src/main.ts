@@ -15,19 +15,20 @@ async function main(): Promise<void> {
   const config = loadGatewayConfig();
   // Imported only now, not above: loading Nest, Fastify and the transports is most of start-up,
   // and a signal must be handled while it happens.
-  const [{ createGatewayApp }, { drainOnSignals }, { Logger }] = await Promise.all([
+  const [{ createGatewayApp, listenGateway }, { drainOnSignals }, { Logger }] = await Promise.all([
     import('./gateway.app.js'),
     import('./health/drain.js'),
     import('nestjs-pino'),
   ]);
   const app = await createGatewayApp(config);
-  await app.listen(config.port, config.host);
+  const { url, adminUrl } = await listenGateway(app, config);
   const logger = app.get(Logger);
   // Drain's handlers before these go: a signal that came during listen may still wait in the event
   // loop, and Node drops it when the last handler of its kind is removed.
   drainOnSignals(app, { graceMs: config.shutdownGraceMs, listenMs: config.drainListenMs }, logger);
   process.off('SIGTERM', exitOnSignal).off('SIGINT', exitOnSignal);
-  logger.log(`listening on ${await app.getUrl()} (Swagger UI at /docs)`, 'Gateway');
+  const docs = config.docsEnabled ? ' (Swagger UI at /docs)' : '';
+  logger.log(`listening on ${url}${docs}; probes and metrics on ${adminUrl}`, 'Gateway');
 }
 
 /**

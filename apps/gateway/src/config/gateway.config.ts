@@ -84,7 +84,10 @@ export interface ApiClient {
 }
 
 export interface GatewayConfig {
+  /** The API, Swagger UI and problem pages. */
   port: number;
+  /** Probes and metrics only, on the same host. */
+  adminPort: number;
   host: string;
   /** Absolute base of problem type URIs and the OpenAPI server; relative when unset. */
   publicBaseUrl?: string;
@@ -130,6 +133,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
   const publicBaseUrl = environment.PUBLIC_BASE_URL?.replace(/\/+$/, '');
   return {
     port: environment.PORT,
+    adminPort: environment.ADMIN_PORT,
     host: environment.HOST,
     ...(publicBaseUrl && { publicBaseUrl }),
     ...file.config,
@@ -278,6 +282,8 @@ function environmentConflicts(environment: GatewayEnvironment, own: Problem[], g
     const from = given.has('DRAIN_LISTEN_SECONDS') ? 'given' : 'its default';
     found.push(`DRAIN_LISTEN_SECONDS must be less than SHUTDOWN_GRACE_SECONDS (${grace}), got ${drain} (${from})`);
   }
+  if (passed(own, 'PORT') && passed(own, 'ADMIN_PORT') && environment.PORT === environment.ADMIN_PORT)
+    found.push(`ADMIN_PORT must differ from PORT (${environment.PORT}): probes and metrics have a port of their own`);
   const modes = REDIS_MODES.filter((name) => given.has(name));
   if (modes.length > 1)
     found.push(`${REDIS_MODES.join(', ')} exclude one another: set one, got ${modes.join(' and ')}`);

@@ -205,6 +205,8 @@ function Origins(): PropertyDecorator {
 /** The gateway's variables, each property named as its variable. */
 export class GatewayEnvironment {
   @EnvNumber({ whole: true, min: 1, max: 65_535, expectation: 'a port number from 1 to 65535' }) PORT = 3000;
+  /** Probes and metrics, apart from the API: the Service leaves it out, only the kubelet and Prometheus reach it. */
+  @EnvNumber({ whole: true, min: 1, max: 65_535, expectation: 'a port number from 1 to 65535' }) ADMIN_PORT = 9464;
   @Text() HOST = '0.0.0.0';
   @Required('is not set (the YAML or JSON file that lists the Interact accounts)')
   @Text()

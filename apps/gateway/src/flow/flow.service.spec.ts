@@ -48,6 +48,7 @@ describe('FlowService', () => {
     store = new MemoryStore(64 * 1024 * 1024);
     config = {
       port: 0,
+      adminPort: 0,
       host: '127.0.0.1',
       // A single attempt per call: each failure below costs upstream one request.
       accounts: demoAccounts(simulator, { resilience: defaultResilience({ retryMaxAttempts: 1 }) }),

@@ -1,6 +1,9 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import type { Logger } from 'pino';
+import type { GatewayLoggers } from './logger.js';
+
+/** The gateway's pino loggers, for what logs outside Nest's logger: the admin listener's request lines. */
+export const GATEWAY_LOGGERS = Symbol('GATEWAY_LOGGERS');
 
 /**
  * Nest's own logs through the same pino instance as Fastify's request lines. No per-request
@@ -10,10 +13,12 @@ import type { Logger } from 'pino';
 @Global()
 @Module({})
 export class LoggingModule {
-  static forLogger(logger: Logger): DynamicModule {
+  static forLoggers(loggers: GatewayLoggers): DynamicModule {
     return {
       module: LoggingModule,
-      imports: [LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] })],
+      imports: [LoggerModule.forRoot({ pinoHttp: { logger: loggers.app }, forRoutes: [] })],
+      providers: [{ provide: GATEWAY_LOGGERS, useValue: loggers }],
+      exports: [GATEWAY_LOGGERS],
     };
   }
 }

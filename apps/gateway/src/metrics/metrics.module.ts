@@ -1,12 +1,11 @@
 import { Global, Module } from '@nestjs/common';
-import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 import { RequestMetricsHook } from './request-metrics.hook.js';
 
+/** No controller: GET /metrics is served by AdminServer, on the admin port alone. */
 @Global()
 @Module({
-  controllers: [MetricsController],
   providers: [MetricsService, RequestMetricsHook],
-  exports: [MetricsService],
+  exports: [MetricsService, RequestMetricsHook],
 })
 export class MetricsModule {}

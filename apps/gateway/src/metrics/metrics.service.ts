@@ -1,5 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { buildInfo } from './build-info.js';
+
+/**
+ * prom-client's gauges of the same counts as its per-type nodejs_active_handles, _requests and
+ * _resources: their names end in _total, which promtool rejects for anything but a counter, and
+ * each scrape would walk the handles twice. A sum over `type` gives them back.
+ */
+const DEFAULT_METRICS_LEFT_OUT = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+];
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -63,5 +75,13 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+    for (const name of DEFAULT_METRICS_LEFT_OUT) this.registry.removeSingleMetric(name);
+    const build = buildInfo();
+    new Gauge({
+      name: 'interact_flow_gateway_build_info',
+      help: 'Always 1: what runs, by its labels (the version, the commit built, "unknown" when the build could not tell, and the Node.js version).',
+      labelNames: ['version', 'commit', 'nodejs_version'] as const,
+      registers: [this.registry],
+    }).set({ version: build.version, commit: build.commit, nodejs_version: build.nodejsVersion }, 1);
   }
 }

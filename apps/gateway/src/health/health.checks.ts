@@ -1,20 +1,24 @@
-import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
-import type { FastifyReply } from 'fastify';
 import type { SharedStore } from '@app/cache';
 import { AccountsService } from '../accounts/accounts.service.js';
 import { CACHE_STORE } from '../cache/cache.tokens.js';
 import { LifecycleService } from './lifecycle.service.js';
 
+export interface ProbeAnswer {
+  status: 200 | 503;
+  /** Terminus' result; when it fails, what its exception carries. */
+  body: HealthCheckResult | string | object;
+}
+
 /**
- * Probes for Kubernetes, open to them without credentials. Readiness fails only while draining:
- * a Redis outage (with its reason, never its cause, which names hosts) or an open circuit is
- * reported, since the gateway still answers without them.
+ * The probes for Kubernetes, answered on the admin port only (AdminServer): readiness lists every
+ * account and its circuit, which is nobody's business on the API port. Readiness fails only while
+ * draining: a Redis outage (with its reason, never its cause, which names hosts) or an open
+ * circuit is reported, since the gateway still answers without them.
  */
-@ApiExcludeController()
-@Controller('health')
-export class HealthController {
+@Injectable()
+export class HealthChecks {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
@@ -23,14 +27,12 @@ export class HealthController {
     private readonly accounts: AccountsService,
   ) {}
 
-  @Get('live')
-  live(@Res() reply: FastifyReply): Promise<void> {
-    return this.answer(reply, () => this.health.check([]));
+  live(): Promise<ProbeAnswer> {
+    return this.answer(() => this.health.check([]));
   }
 
-  @Get('ready')
-  ready(@Res() reply: FastifyReply): Promise<void> {
-    return this.answer(reply, () =>
+  ready(): Promise<ProbeAnswer> {
+    return this.answer(() =>
       this.health.check([
         () => {
           const check = this.indicator.check('lifecycle');
@@ -49,12 +51,12 @@ export class HealthController {
     );
   }
 
-  private async answer(reply: FastifyReply, run: () => Promise<HealthCheckResult>): Promise<void> {
+  private async answer(run: () => Promise<HealthCheckResult>): Promise<ProbeAnswer> {
     try {
-      await reply.status(200).send(await run());
+      return { status: 200, body: await run() };
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
-      await reply.status(503).send(error.getResponse());
+      return { status: 503, body: error.getResponse() };
     }
   }
 }
