@@ -14,6 +14,7 @@ import {
 import type { FlowLookup } from '@app/interact-client';
 import { GATEWAY_CONFIG, type CacheConfig, type GatewayAccount, type GatewayConfig } from '../config/gateway.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { accountCacheKey } from './cache-key.js';
 import { CACHE_STORE } from './cache.tokens.js';
 
 /** Bumped whenever the stored entry or the flow JSON changes shape, so old entries become misses. */
@@ -48,17 +49,8 @@ export interface Served {
 }
 
 export function flowCacheKey(prefix: string, account: GatewayAccount, lookup: FlowLookup): string {
-  const part = encodeURIComponent;
-  return [
-    prefix,
-    KEY_SCHEMA,
-    part(account.accountId),
-    // An account without an environment gets an empty part, which no name encodes to: names are non-empty.
-    part(account.environmentName ?? ''),
-    lookup.kind,
-    part(lookup.value),
-    lookup.widerSearch ? 'wide' : 'narrow',
-  ].join(':');
+  const { kind, value, widerSearch } = lookup;
+  return accountCacheKey(prefix, KEY_SCHEMA, account, kind, encodeURIComponent(value), widerSearch ? 'wide' : 'narrow');
 }
 
 export function etagOf(body: Buffer): string {

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LoadCoordinator, decodeEntry, encodeEntry, type Found, type SharedStore } from '@app/cache';
 import type { ImageType } from '@app/interact-client';
 import { GATEWAY_CONFIG, type CacheConfig, type GatewayAccount, type GatewayConfig } from '../config/gateway.config.js';
+import { accountCacheKey } from './cache-key.js';
 import { CACHE_STORE } from './cache.tokens.js';
 
 /** Bumped whenever a stored photo entry changes shape, so old entries become misses. */
@@ -36,17 +37,7 @@ export function photoCacheKey(
   maxSize: number | undefined,
 ): string {
   const part = encodeURIComponent;
-  return [
-    prefix,
-    KEY_SCHEMA,
-    part(account.accountId),
-    // An empty part for an account without an environment, which no name encodes to.
-    part(account.environmentName ?? ''),
-    'photo',
-    part(uniqueId),
-    part(path),
-    maxSize ?? 'full',
-  ].join(':');
+  return accountCacheKey(prefix, KEY_SCHEMA, account, 'photo', part(uniqueId), part(path), maxSize ?? 'full');
 }
 
 /**
