@@ -16,7 +16,7 @@ import { ACCOUNT_ROUTE, LOOKUP_ROUTES, type LookupRoute } from './flow.lookups.j
 import { sendFlow, wantsNoCache } from './flow.http.js';
 import { FlowService } from './flow.service.js';
 
-const FLOW_PROBLEMS = [
+export const FLOW_PROBLEMS = [
   'validation-failed',
   'bad-request',
   'unauthorized',

@@ -4,26 +4,12 @@ import type { FastifyReply } from 'fastify';
 import { API_KEY_SCHEME } from '../docs/openapi.js';
 import { ApiProblemResponses } from '../problems/problem.dto.js';
 import { ACCOUNT_ROUTE } from './flow.lookups.js';
+import { FLOW_PROBLEMS } from './flow.controller.js';
 import { PhotoParams, PhotoQuery } from './photo.dto.js';
 import { PhotoService, photoFileName, type PhotoResponse } from './photo.service.js';
 
-const PHOTO_PROBLEMS = [
-  'validation-failed',
-  'bad-request',
-  'unauthorized',
-  'forbidden',
-  'rate-limited',
-  'uri-too-long',
-  'account-not-found',
-  'interaction-not-found',
-  'photo-not-found',
-  'upstream-unauthorized',
-  'upstream-error',
-  'upstream-timeout',
-  'upstream-unavailable',
-  'gateway-overloaded',
-  'internal-error',
-] as const;
+// A photo is read through its interaction's flow, so it can fail as the flow does, or be missing itself.
+const PHOTO_PROBLEMS = [...FLOW_PROBLEMS, 'photo-not-found'] as const;
 
 const PHOTO_HEADERS = {
   ETag: {
