@@ -7,11 +7,11 @@ import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY, apiClient, memoryCache } from
 import { SHARED_REDIS_URL, redisCache, uniquePrefix, useOwnRedis } from './support/redis.js';
 import { useTestbed } from './support/testbed.js';
 
+import { flowPath } from './support/paths.js';
 const testbed = useTestbed();
 
 const gateway = (cache: CacheConfig, accounts: Partial<GatewayAccount> = {}) => testbed.gateway({ cache }, accounts);
 
-const flowPath = (account: string, id: string, query = '') => `/v1/accounts/${account}/interactions/${id}/flow${query}`;
 const upstreamCalls = async () => (await testbed.simulator.stats()).total;
 
 const stores: Array<[string, (overrides?: Partial<CacheConfig>) => CacheConfig]> = [
@@ -68,7 +68,10 @@ describe.each(stores)('cache on the %s store', (_store, cacheConfig) => {
       .http()
       .get(flowPath(REST_ACCOUNT, DEMO_IDS.claim, '?widerSearch=true'))
       .expect(200);
-    await gw.http().get(`/v1/accounts/${REST_ACCOUNT}/caller-attributes/${DEMO_IDS.claim}/flow`).expect(404);
+    await gw
+      .http()
+      .get(flowPath(REST_ACCOUNT, { callerAttribute: DEMO_IDS.claim }))
+      .expect(404);
     await gw.http().get(flowPath(SOAP_ACCOUNT, DEMO_IDS.claim)).expect(200);
     const stats = await testbed.simulator.stats();
     expect(stats.rest.requests).toBe(3);

@@ -6,6 +6,7 @@ import { metricValue } from './support/metrics.js';
 import { SEEDED_PAGES } from './support/mutations.js';
 import { DEMO_IDS } from './support/simulator.js';
 import { useTestbed } from './support/testbed.js';
+import { flowPath } from './support/paths.js';
 
 const testbed = useTestbed();
 
@@ -23,9 +24,7 @@ const DIALECTS: [string, SoapDialect | null][] = [
 const flow = (gateway: RunningGateway, account: string, uniqueId: string) =>
   gateway
     .http()
-    .get(
-      `/v1/accounts/${account}/interactions/${encodeURIComponent(uniqueId)}/flow${uniqueId === DEMO_IDS.old ? '?widerSearch=true' : ''}`,
-    )
+    .get(flowPath(account, uniqueId, uniqueId === DEMO_IDS.old ? '?widerSearch=true' : ''))
     .set('Cache-Control', 'no-cache');
 
 describe.each(DIALECTS)('SOAP in %s dialect', (_name, dialect) => {
@@ -105,7 +104,7 @@ describe('drift', () => {
     for (const account of [REST_ACCOUNT, SOAP_ACCOUNT, REST_ACCOUNT]) {
       const { body } = await watched
         .http()
-        .get(`/v1/accounts/${account}/interactions/${DEMO_IDS.recordedSparse}/flow`)
+        .get(flowPath(account, DEMO_IDS.recordedSparse))
         .set('Cache-Control', 'no-cache')
         .expect(200);
       expect(body.pages[1].answers).toEqual([
@@ -129,7 +128,7 @@ describe('drift', () => {
   it('does not count the fields of histories in the recorded shape as drift', async () => {
     const watched = await testbed.gateway();
     for (const account of [REST_ACCOUNT, SOAP_ACCOUNT])
-      await watched.http().get(`/v1/accounts/${account}/interactions/${DEMO_IDS.recorded}/flow`).expect(200);
+      await watched.http().get(flowPath(account, DEMO_IDS.recorded)).expect(200);
     const scrape = (await watched.admin().get('/metrics').expect(200)).text;
     expect(scrape).not.toMatch(/^interact_payload_unknown_total\{/m);
   });

@@ -16,6 +16,7 @@ import {
 import { freePort, redisCache } from './support/redis.js';
 import { useTestbed } from './support/testbed.js';
 import { metricValue } from './support/metrics.js';
+import { flowPath } from './support/paths.js';
 
 const testbed = useTestbed();
 
@@ -26,7 +27,6 @@ const gateway = (accounts: Partial<GatewayAccount> = {}, config: Partial<Gateway
     lines ? { logDestination: { write: (line: string) => void lines.push(line) } } : {},
   );
 
-const flowPath = (account: string, id: string) => `/v1/accounts/${account}/interactions/${id}/flow`;
 const fresh = (gw: RunningGateway, account: string, id: string) =>
   gw.http().get(flowPath(account, id)).set('Cache-Control', 'no-cache');
 
@@ -123,7 +123,7 @@ describe('render pool', () => {
     // The one large history under as many keys: requests for one key would share one call.
     const responses = await Promise.all(
       BIG_ATTRIBUTES.slice(0, burst).map((attribute) =>
-        gw.http().get(`/v1/accounts/${REST_ACCOUNT}/caller-attributes/${attribute}/flow`),
+        gw.http().get(flowPath(REST_ACCOUNT, { callerAttribute: attribute })),
       ),
     );
     const refused = responses.filter((response) => response.status === 503);

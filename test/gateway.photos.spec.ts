@@ -6,12 +6,10 @@ import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY, apiClient, defaultResilience 
 import { redisCache } from './support/redis.js';
 import { DEMO_ACCOUNTS, DEMO_IDS, credentialHeaders } from './support/simulator.js';
 import { useTestbed } from './support/testbed.js';
+import { flowPath, photoPath } from './support/paths.js';
 
 const testbed = useTestbed();
 
-const flowPath = (account: string, id: string) => `/v1/accounts/${account}/interactions/${id}/flow`;
-const photoPath = (account: string, id: string, photoId: string, query = '') =>
-  `/v1/accounts/${account}/interactions/${id}/photos/${photoId}${query}`;
 const photoCalls = async () => (await testbed.simulator.stats()).photos.requests;
 
 /** A history whose one page lists the given photo paths. */
@@ -176,7 +174,7 @@ describe('the photo route', () => {
     const gateway = await testbed.gateway();
     const flow = await gateway
       .http()
-      .get(`/v1/accounts/${REST_ACCOUNT}/caller-attributes/${DEMO_IDS.claimAttribute}/flow`)
+      .get(flowPath(REST_ACCOUNT, { callerAttribute: DEMO_IDS.claimAttribute }))
       .expect(200);
     const photos = flow.body.pages.flatMap((page: { photos: object[] }) => page.photos);
     expect(photos).toHaveLength(2);

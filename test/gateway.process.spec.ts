@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { TEST_API_KEY } from './support/gateway.js';
 import { GatewayProcess } from './support/gateway-process.js';
 import { DEMO_ACCOUNTS, DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
+import { flowPath } from './support/paths.js';
 
 let simulator: RunningSimulator;
 let gateway: GatewayProcess;
@@ -30,7 +31,7 @@ describe('the gateway process', () => {
     // upstream. Each its own key: requests for one key would share one call.
     const ids = [DEMO_IDS.big, DEMO_IDS.big, ...Array.from({ length: 38 }, (_, i) => `unknown-${i}`)];
     const inFlight = ids.map((id, i) =>
-      request(`${gateway.url}/v1/accounts/${DEMO_ACCOUNTS[i % 2].accountId}/interactions/${id}/flow`, {
+      request(`${gateway.url}${flowPath(DEMO_ACCOUNTS[i % 2].accountId, id)}`, {
         dispatcher: agent,
         headers: { 'cache-control': 'no-cache', authorization: `Bearer ${TEST_API_KEY}` },
       }).then(async (response) => ({
@@ -55,7 +56,7 @@ describe('the gateway process', () => {
 
   it('keeps listening with readiness failing for DRAIN_LISTEN_SECONDS, closing keep-alive connections with their answers', async () => {
     await gateway.start(simulator, { SHUTDOWN_GRACE_SECONDS: '10', DRAIN_LISTEN_SECONDS: '2' });
-    const path = `/v1/accounts/${DEMO_ACCOUNTS[0].accountId}/interactions/${DEMO_IDS.claim}/flow`;
+    const path = flowPath(DEMO_ACCOUNTS[0].accountId, DEMO_IDS.claim);
     const headers = { authorization: `Bearer ${TEST_API_KEY}` };
     expect((await fetch(`${gateway.url}${path}`, { headers })).status).toBe(200);
     // Twenty keep-alive clients, a connection each, asking as fast as they are answered. Each stops
@@ -136,7 +137,7 @@ describe('the gateway process', () => {
     // What a browser keeps after a Swagger UI session: keep-alive connections, each of which made a
     // request (asked together, each on its own connection), now idle.
     const browser = new HttpAgent({ keepAlive: true });
-    const flow = `/v1/accounts/${DEMO_ACCOUNTS[0].accountId}/interactions/${DEMO_IDS.claim}/flow`;
+    const flow = flowPath(DEMO_ACCOUNTS[0].accountId, DEMO_IDS.claim);
     const pages = ['/docs', '/docs/swagger-ui.css', '/docs/swagger-ui-init.js', '/docs/openapi.json', flow];
     const visited = await Promise.all(pages.map(async (path) => read(await ask(`${gateway.url}${path}`, browser))));
     expect(visited.map(({ status }) => status)).toEqual([200, 200, 200, 200, 200]);
@@ -182,7 +183,7 @@ describe('the gateway process', () => {
     await gateway.start(simulator, { SHUTDOWN_GRACE_SECONDS: '30' });
     await simulator.setFaults({ rest: { latencyMs: 10_000 } });
     // Held by upstream for longer than the test: the drain cannot end by itself.
-    const held = fetch(`${gateway.url}/v1/accounts/${DEMO_ACCOUNTS[0].accountId}/interactions/${DEMO_IDS.claim}/flow`, {
+    const held = fetch(`${gateway.url}${flowPath(DEMO_ACCOUNTS[0].accountId, DEMO_IDS.claim)}`, {
       headers: { authorization: `Bearer ${TEST_API_KEY}` },
     }).catch((error: unknown) => error);
     while ((await simulator.stats()).total < 1) await sleep(10);
@@ -240,10 +241,9 @@ describe('the gateway process', () => {
   it("keeps application keys out of the soap package's debug output", async () => {
     await gateway.start(simulator, { DEBUG: 'node-soap' });
     const soapAccount = DEMO_ACCOUNTS[1];
-    const response = await fetch(
-      `${gateway.url}/v1/accounts/${soapAccount.accountId}/interactions/${DEMO_IDS.claim}/flow`,
-      { headers: { authorization: `Bearer ${TEST_API_KEY}` } },
-    );
+    const response = await fetch(`${gateway.url}${flowPath(soapAccount.accountId, DEMO_IDS.claim)}`, {
+      headers: { authorization: `Bearer ${TEST_API_KEY}` },
+    });
     expect(response.status).toBe(200);
     const output = gateway.output.join('\n');
     // The package did describe the call it built, headers included.
@@ -263,7 +263,7 @@ describe('the gateway process', () => {
       canaryApiKey,
     );
     for (const account of ['12345678', '12345679']) {
-      const response = await fetch(`${gateway.url}/v1/accounts/${account}/interactions/${DEMO_IDS.claim}/flow`, {
+      const response = await fetch(`${gateway.url}${flowPath(account, DEMO_IDS.claim)}`, {
         headers: {
           authorization: `Bearer ${canaryApiKey}`,
           'application-key': canaryApplicationKey,
@@ -274,7 +274,7 @@ describe('the gateway process', () => {
       expect(response.status).toBe(502);
       expect(await response.text()).not.toContain(canaryApplicationKey);
     }
-    const wrongKey = await fetch(`${gateway.url}/v1/accounts/12345678/interactions/${DEMO_IDS.claim}/flow`, {
+    const wrongKey = await fetch(`${gateway.url}${flowPath('12345678', DEMO_IDS.claim)}`, {
       headers: { authorization: 'Bearer canary-wrong-api-key-55aa' },
     });
     expect(wrongKey.status).toBe(401);

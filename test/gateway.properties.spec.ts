@@ -4,6 +4,7 @@ import { essentialsOfFlow, essentialsOfRaw, pagesAsOf } from './support/essentia
 import { REST_ACCOUNT, SOAP_ACCOUNT } from './support/gateway.js';
 import { SEEDED_PAGES, mutate, soapDialect } from './support/mutations.js';
 import { useTestbed } from './support/testbed.js';
+import { flowPath } from './support/paths.js';
 
 const testbed = useTestbed();
 
@@ -26,8 +27,7 @@ describe('the gateway, on histories nobody wrote down', () => {
           const uniqueId = `prop-${(served += 1)}`;
           await testbed.simulator.seedHistory(uniqueId, pages);
           await testbed.simulator.setFaults({ soapDialect: dialect });
-          const flow = (account: string) =>
-            gateway.http().get(`/v1/accounts/${account}/interactions/${uniqueId}/flow`).expect(200);
+          const flow = (account: string) => gateway.http().get(flowPath(account, uniqueId)).expect(200);
           const [rest, soap] = [await flow(REST_ACCOUNT), await flow(SOAP_ACCOUNT)];
           expect(soap.body.pages).toEqual(pagesAsOf(rest.body.pages, REST_ACCOUNT, SOAP_ACCOUNT));
           expect(rest.body.pages).toHaveLength(pages.length);

@@ -10,6 +10,7 @@ import { OwnRedis, redisCache, useOwnRedis } from './support/redis.js';
 import { DEMO_IDS } from './support/simulator.js';
 import { useTestbed } from './support/testbed.js';
 
+import { flowPath } from './support/paths.js';
 const testbed = useTestbed();
 
 const COMMAND_TIMEOUT_MS = 250;
@@ -17,8 +18,7 @@ const COMMAND_TIMEOUT_MS = 250;
 const SLACK_MS = 200;
 const IDS = [DEMO_IDS.claim, DEMO_IDS.callback, DEMO_IDS.empty, DEMO_IDS.medium];
 
-const flowPath = (id: string, query = '') => `/v1/accounts/${REST_ACCOUNT}/interactions/${id}/flow${query}`;
-const PATHS = IDS.flatMap((id) => [flowPath(id), flowPath(id, '?widerSearch=true')]);
+const PATHS = IDS.flatMap((id) => [flowPath(REST_ACCOUNT, id), flowPath(REST_ACCOUNT, id, '?widerSearch=true')]);
 
 const standalone = (url: string): CacheConfig =>
   redisCache(url, {
@@ -107,7 +107,9 @@ describe('a single Redis that freezes, thaws, dies and comes back', () => {
     redis.thaw();
     await cacheBecomes(gw, { state: 'up' }, 1_000);
     await timedLoad(gw, 1);
-    expect((await gw.http().get(flowPath(DEMO_IDS.claim)).expect(200)).headers['cache-status']).toContain('; hit;');
+    expect((await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200)).headers['cache-status']).toContain(
+      '; hit;',
+    );
     expect(redisStates(logger)).toEqual(['answers', 'degraded (timeout', 'answers']);
 
     // Killed: the connection drops, and reconnection is refused until it is back.
@@ -132,7 +134,7 @@ describe('a gateway shutting down while its Redis is frozen', () => {
     const gw = await testbed.gateway({ cache: standalone(redis.url) });
     redis.freeze();
     // Answered, then written after the answer: the write is pending in the frozen connection.
-    await gw.http().get(flowPath(DEMO_IDS.claim)).set('cache-control', 'no-cache').expect(200);
+    await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).set('cache-control', 'no-cache').expect(200);
     const started = performance.now();
     await gw.close();
     expect(performance.now() - started).toBeLessThan(2 * COMMAND_TIMEOUT_MS + SLACK_MS);
@@ -160,7 +162,7 @@ describe('a Redis that refuses the password', () => {
     expect(redisStates(logger)).toEqual(['degraded (auth']);
     if (given !== undefined) expect(logged).not.toContain(given);
 
-    const response = await gw.http().get(flowPath(DEMO_IDS.claim)).expect(200);
+    const response = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
     expect(response.headers['cache-status']).toContain('fwd=miss; detail=cache-unavailable');
   });
 });

@@ -6,11 +6,11 @@ import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY, apiClient, defaultResilience 
 import { GatewayProcess } from './support/gateway-process.js';
 import { OwnRedis, SHARED_REDIS_URL, redisCache, uniquePrefix } from './support/redis.js';
 import { useTestbed } from './support/testbed.js';
+import { flowPath } from './support/paths.js';
 import { FlowCacheService } from '../apps/gateway/src/cache/flow-cache.service.js';
 
 const testbed = useTestbed();
 
-const flowPath = (account: string, id: string) => `/v1/accounts/${account}/interactions/${id}/flow`;
 const upstreamCalls = async () => (await testbed.simulator.stats()).total;
 const OTHER_KEY = 'other-client-key';
 const twoClients = [

@@ -7,6 +7,7 @@ import { EXIT_FLUSH_TIMEOUT_MS } from '../apps/gateway/src/process-exit.js';
 import { GatewayProcess } from './support/gateway-process.js';
 import { TEST_API_KEY } from './support/gateway.js';
 import { DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
+import { flowPath } from './support/paths.js';
 
 /** A stand-in OTLP/HTTP collector: it keeps the bodies of the trace exports it receives. */
 let collector: Server;
@@ -51,7 +52,7 @@ describe('tracing', () => {
         OTEL_SERVICE_NAME: 'gateway-under-test',
       });
       await simulator.reset();
-      const response = await fetch(`${gateway.url}/v1/accounts/${account}/interactions/${DEMO_IDS.claim}/flow`, {
+      const response = await fetch(`${gateway.url}${flowPath(account, DEMO_IDS.claim)}`, {
         headers: {
           authorization: `Bearer ${TEST_API_KEY}`,
           traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01`,
@@ -75,7 +76,7 @@ describe('tracing', () => {
     gateway = new GatewayProcess();
     await gateway.start(simulator, { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl });
     const ask = (requestId: string) =>
-      fetch(`${gateway.url}/v1/accounts/12345678/interactions/${DEMO_IDS.claim}/flow`, {
+      fetch(`${gateway.url}${flowPath('12345678', DEMO_IDS.claim)}`, {
         headers: {
           authorization: `Bearer ${TEST_API_KEY}`,
           traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01`,
@@ -122,7 +123,7 @@ describe('tracing', () => {
         OTEL_SERVICE_NAME: service,
         ...env,
       });
-      const path = `${gateway.url}/v1/accounts/12345678/interactions/${DEMO_IDS.claim}/flow`;
+      const path = `${gateway.url}${flowPath('12345678', DEMO_IDS.claim)}`;
       const headers = { authorization: `Bearer ${TEST_API_KEY}`, 'cache-control': 'no-cache' };
       expect((await fetch(path, { headers })).status).toBe(200);
       await simulator.setFaults({ rest: { latencyMs: 10_000 } });
@@ -159,7 +160,7 @@ describe('tracing', () => {
           OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
           OTEL_BSP_SCHEDULE_DELAY: '600000',
         });
-        const response = await fetch(`${gateway.url}/v1/accounts/12345678/interactions/${DEMO_IDS.claim}/flow`, {
+        const response = await fetch(`${gateway.url}${flowPath('12345678', DEMO_IDS.claim)}`, {
           headers: { authorization: `Bearer ${TEST_API_KEY}` },
         });
         expect(response.status).toBe(200);
@@ -180,7 +181,7 @@ describe('tracing', () => {
     gateway = new GatewayProcess();
     await gateway.start(simulator);
     await simulator.reset();
-    await fetch(`${gateway.url}/v1/accounts/12345678/interactions/${DEMO_IDS.claim}/flow`, {
+    await fetch(`${gateway.url}${flowPath('12345678', DEMO_IDS.claim)}`, {
       headers: { authorization: `Bearer ${TEST_API_KEY}`, traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` },
     });
     expect((await simulator.stats()).rest.traceparents).toEqual([]);

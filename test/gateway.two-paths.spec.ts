@@ -3,11 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_IDS } from './support/simulator.js';
 import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY, apiClient } from './support/gateway.js';
 import { useTestbed } from './support/testbed.js';
+import { flowPath } from './support/paths.js';
 
 const testbed = useTestbed();
-
-const byId = (account: string, id: string, query = '') => `/v1/accounts/${account}/interactions/${id}/flow${query}`;
-const byAttribute = (account: string, value: string) => `/v1/accounts/${account}/caller-attributes/${value}/flow`;
 
 interface Refusal {
   /** The valid request whose flow is cached before the second try. */
@@ -21,7 +19,7 @@ interface Refusal {
 }
 
 const OWN_KEY = `Bearer ${TEST_API_KEY}`;
-const CLAIM = byId(REST_ACCOUNT, DEMO_IDS.claim);
+const CLAIM = flowPath(REST_ACCOUNT, DEMO_IDS.claim);
 
 const REFUSALS: Array<[string, Refusal]> = [
   ['no key', { cached: CLAIM, path: CLAIM, authorization: undefined, status: 401, type: 'unauthorized' }],
@@ -29,8 +27,8 @@ const REFUSALS: Array<[string, Refusal]> = [
   [
     'a key not allowed for the account',
     {
-      cached: byId(SOAP_ACCOUNT, DEMO_IDS.claim),
-      path: byId(SOAP_ACCOUNT, DEMO_IDS.claim),
+      cached: flowPath(SOAP_ACCOUNT, DEMO_IDS.claim),
+      path: flowPath(SOAP_ACCOUNT, DEMO_IDS.claim),
       authorization: 'Bearer desk-key',
       status: 403,
       type: 'forbidden',
@@ -40,7 +38,7 @@ const REFUSALS: Array<[string, Refusal]> = [
     'a bad accountId',
     {
       cached: CLAIM,
-      path: byId(`${REST_ACCOUNT}%20`, DEMO_IDS.claim),
+      path: `/v1/accounts/${REST_ACCOUNT}%20/interactions/${DEMO_IDS.claim}/flow`,
       authorization: OWN_KEY,
       status: 400,
       type: 'validation-failed',
@@ -50,7 +48,7 @@ const REFUSALS: Array<[string, Refusal]> = [
     'a bad interactionId',
     {
       cached: CLAIM,
-      path: byId(REST_ACCOUNT, `${DEMO_IDS.claim}%E2%80%8B`),
+      path: `/v1/accounts/${REST_ACCOUNT}/interactions/${DEMO_IDS.claim}%E2%80%8B/flow`,
       authorization: OWN_KEY,
       status: 400,
       type: 'validation-failed',
@@ -59,8 +57,8 @@ const REFUSALS: Array<[string, Refusal]> = [
   [
     'a bad callerAttribute',
     {
-      cached: byAttribute(REST_ACCOUNT, DEMO_IDS.claimAttribute),
-      path: byAttribute(REST_ACCOUNT, `${DEMO_IDS.claimAttribute}%20`),
+      cached: flowPath(REST_ACCOUNT, { callerAttribute: DEMO_IDS.claimAttribute }),
+      path: `/v1/accounts/${REST_ACCOUNT}/caller-attributes/${DEMO_IDS.claimAttribute}%20/flow`,
       authorization: OWN_KEY,
       status: 400,
       type: 'validation-failed',
@@ -71,7 +69,7 @@ const REFUSALS: Array<[string, Refusal]> = [
     'a bad widerSearch',
     {
       cached: CLAIM,
-      path: byId(REST_ACCOUNT, DEMO_IDS.claim, '?widerSearch=TRUE'),
+      path: flowPath(REST_ACCOUNT, DEMO_IDS.claim, '?widerSearch=TRUE'),
       authorization: OWN_KEY,
       status: 400,
       type: 'validation-failed',
@@ -81,7 +79,7 @@ const REFUSALS: Array<[string, Refusal]> = [
     'an unknown query parameter',
     {
       cached: CLAIM,
-      path: byId(REST_ACCOUNT, DEMO_IDS.claim, '?callback=alert'),
+      path: flowPath(REST_ACCOUNT, DEMO_IDS.claim, '?callback=alert'),
       authorization: OWN_KEY,
       status: 400,
       type: 'validation-failed',

@@ -8,6 +8,7 @@ import { DEMO_IDS } from './support/simulator.js';
 import { REST_ACCOUNT, SOAP_ACCOUNT, apiClient, type RunningGateway } from './support/gateway.js';
 import { SHARED_REDIS_URL, redisCache } from './support/redis.js';
 import { useTestbed } from './support/testbed.js';
+import { flowPath } from './support/paths.js';
 
 const testbed = useTestbed();
 
@@ -20,7 +21,8 @@ const gateway = (config: Partial<GatewayConfig> = {}) =>
     ...config,
   });
 
-const flowPath = (account: string, id = DEMO_IDS.claim) => `/v1/accounts/${account}/interactions/${id}/flow`;
+const REST_CLAIM = flowPath(REST_ACCOUNT, DEMO_IDS.claim);
+const SOAP_CLAIM = flowPath(SOAP_ACCOUNT, DEMO_IDS.claim);
 const as = (gw: RunningGateway, key?: string) => {
   const call = request(gw.url);
   return {
@@ -31,7 +33,7 @@ const as = (gw: RunningGateway, key?: string) => {
 describe('client authentication', () => {
   it('answers a request without a key with 401, WWW-Authenticate, and no upstream call', async () => {
     const gw = await gateway();
-    const response = await as(gw).get(flowPath(REST_ACCOUNT)).expect(401);
+    const response = await as(gw).get(REST_CLAIM).expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer realm="interact-flow-gateway"');
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({ type: '/problems/unauthorized', status: 401 });
@@ -46,7 +48,7 @@ describe('client authentication', () => {
     ['a lower-case scheme with a wrong key', 'bearer nope'],
   ])('answers %s with 401', async (_case, header) => {
     const gw = await gateway();
-    const response = await as(gw, header).get(flowPath(REST_ACCOUNT)).expect(401);
+    const response = await as(gw, header).get(REST_CLAIM).expect(401);
     expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="interact-flow-gateway"/);
     expect(response.text).not.toContain(header.split(' ')[1] || 'never');
     expect((await testbed.simulator.stats()).total).toBe(0);
@@ -54,26 +56,26 @@ describe('client authentication', () => {
 
   it('says when a key was given but is not valid', async () => {
     const gw = await gateway();
-    const response = await as(gw, 'Bearer wrong-key').get(flowPath(REST_ACCOUNT)).expect(401);
+    const response = await as(gw, 'Bearer wrong-key').get(REST_CLAIM).expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer realm="interact-flow-gateway", error="invalid_token"');
     // A key that matched once is remembered: keys next to it must still be refused.
-    await as(gw, 'Bearer desk-key').get(flowPath(REST_ACCOUNT)).expect(200);
+    await as(gw, 'Bearer desk-key').get(REST_CLAIM).expect(200);
     for (const near of ['Bearer desk-ke', 'Bearer desk-keyy', 'Bearer DESK-KEY']) {
-      await as(gw, near).get(flowPath(REST_ACCOUNT)).expect(401);
+      await as(gw, near).get(REST_CLAIM).expect(401);
     }
   });
 
   it('lets a client read its accounts and answers 403 for another configured account', async () => {
     const gw = await gateway();
-    await as(gw, 'Bearer desk-key').get(flowPath(REST_ACCOUNT)).expect(200);
-    const denied = await as(gw, 'Bearer desk-key').get(flowPath(SOAP_ACCOUNT)).expect(403);
+    await as(gw, 'Bearer desk-key').get(REST_CLAIM).expect(200);
+    const denied = await as(gw, 'Bearer desk-key').get(SOAP_CLAIM).expect(403);
     expect(denied.body).toMatchObject({
       type: '/problems/forbidden',
       status: 403,
       detail: 'Client desk may not read this account.',
     });
     expect((await testbed.simulator.stats()).soap.requests).toBe(0);
-    await as(gw, 'Bearer reports-key').get(flowPath(SOAP_ACCOUNT)).expect(200);
+    await as(gw, 'Bearer reports-key').get(SOAP_CLAIM).expect(200);
   });
 
   it('keeps probes, metrics and problem pages open, and the docs unless switched off', async () => {
@@ -97,7 +99,7 @@ describe('client authentication', () => {
       expect(answer.text).not.toContain(REST_ACCOUNT);
       expect(answer.text).not.toContain('circuit');
     }
-    for (const path of [flowPath(REST_ACCOUNT), '/docs', '/docs/openapi.json', '/problems/unauthorized'])
+    for (const path of [REST_CLAIM, '/docs', '/docs/openapi.json', '/problems/unauthorized'])
       await gw.admin().get(path).set('Authorization', 'Bearer desk-key').expect(404);
   });
 
@@ -120,12 +122,12 @@ describe('rate limits', () => {
         apiClient('reports', 'reports-key', [REST_ACCOUNT], 3),
       ],
     });
-    for (let i = 0; i < 3; i += 1) await as(gw, 'Bearer desk-key').get(flowPath(REST_ACCOUNT)).expect(200);
-    const limited = await as(gw, 'Bearer desk-key').get(flowPath(REST_ACCOUNT)).expect(429);
+    for (let i = 0; i < 3; i += 1) await as(gw, 'Bearer desk-key').get(REST_CLAIM).expect(200);
+    const limited = await as(gw, 'Bearer desk-key').get(REST_CLAIM).expect(429);
     expect(limited.body).toMatchObject({ type: '/problems/rate-limited', status: 429 });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
-    await as(gw, 'Bearer reports-key').get(flowPath(REST_ACCOUNT)).expect(200);
+    await as(gw, 'Bearer reports-key').get(REST_CLAIM).expect(200);
     await gw.admin().get('/health/ready').expect(200);
   });
 
@@ -134,8 +136,7 @@ describe('rate limits', () => {
     const clients = [apiClient('desk', 'desk-key', [REST_ACCOUNT], 4)];
     const [a, b] = [await gateway({ cache, clients }), await gateway({ cache, clients })];
     const statuses = [];
-    for (let i = 0; i < 6; i += 1)
-      statuses.push((await as(i % 2 ? a : b, 'Bearer desk-key').get(flowPath(REST_ACCOUNT))).status);
+    for (let i = 0; i < 6; i += 1) statuses.push((await as(i % 2 ? a : b, 'Bearer desk-key').get(REST_CLAIM)).status);
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
   });
 
@@ -171,7 +172,7 @@ describe('rate limits', () => {
     const redis = new Redis(SHARED_REDIS_URL);
     try {
       const statuses = await Promise.all(
-        Array.from({ length: 120 }, (_, i) => as(i % 2 ? a : b, 'Bearer busy-key').get(flowPath(REST_ACCOUNT))),
+        Array.from({ length: 120 }, (_, i) => as(i % 2 ? a : b, 'Bearer busy-key').get(REST_CLAIM)),
       );
       expect(statuses.every((response) => response.status === 200)).toBe(true);
       // Each replica reserved one request to learn the count, then a batch that covered the rest:
@@ -189,7 +190,7 @@ describe('rate limits', () => {
 describe('response headers', () => {
   it('sends the standard security headers, with a CSP that lets Swagger UI load', async () => {
     const gw = await gateway();
-    for (const path of [flowPath(REST_ACCOUNT), '/docs', '/nowhere']) {
+    for (const path of [REST_CLAIM, '/docs', '/nowhere']) {
       const response = await as(gw, 'Bearer desk-key').get(path);
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.headers['strict-transport-security']).toMatch(/max-age=\d+/);
@@ -211,13 +212,13 @@ describe('response headers', () => {
 
   it('sends no CORS headers unless origins are configured', async () => {
     const closed = await gateway();
-    const plain = await as(closed, 'Bearer desk-key').get(flowPath(REST_ACCOUNT)).set('Origin', 'https://evil.example');
+    const plain = await as(closed, 'Bearer desk-key').get(REST_CLAIM).set('Origin', 'https://evil.example');
     expect(plain.headers['access-control-allow-origin']).toBeUndefined();
     const open = await gateway({ corsOrigins: ['https://desk.example'] });
-    const allowed = await as(open, 'Bearer desk-key').get(flowPath(REST_ACCOUNT)).set('Origin', 'https://desk.example');
+    const allowed = await as(open, 'Bearer desk-key').get(REST_CLAIM).set('Origin', 'https://desk.example');
     expect(allowed.headers['access-control-allow-origin']).toBe('https://desk.example');
     expect(allowed.headers['access-control-expose-headers']).toContain('Cache-Status');
-    const other = await as(open, 'Bearer desk-key').get(flowPath(REST_ACCOUNT)).set('Origin', 'https://evil.example');
+    const other = await as(open, 'Bearer desk-key').get(REST_CLAIM).set('Origin', 'https://evil.example');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOAP_ACCOUNT, TEST_API_KEY, apiClient } from './support/gateway.js';
 import { DEMO_ACCOUNTS, DEMO_IDS } from './support/simulator.js';
 import { useTestbed } from './support/testbed.js';
+import { flowPath } from './support/paths.js';
 
 const bed = useTestbed();
 
@@ -140,9 +141,7 @@ describe('gateway validation of ids and caller attributes', () => {
     expect(burst.map((response) => response.status)).toEqual(burst.map(() => 400));
     expect((await bed.simulator.stats()).total).toBe(0);
     const others = await Promise.all(
-      [DEMO_IDS.claim, '000000000', DEMO_IDS.claim].map((id) =>
-        gateway.http().get(`/v1/accounts/${SOAP_ACCOUNT}/interactions/${id}/flow`),
-      ),
+      [DEMO_IDS.claim, '000000000', DEMO_IDS.claim].map((id) => gateway.http().get(flowPath(SOAP_ACCOUNT, id))),
     );
     expect(others.map((response) => response.status)).toEqual([200, 404, 200]);
     const ready = await gateway.admin().get('/health/ready');
