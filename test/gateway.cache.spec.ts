@@ -1,18 +1,26 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { flowCacheKey } from '../apps/gateway/src/cache/flow-cache.service.js';
 import type { CacheConfig, GatewayAccount } from '../apps/gateway/src/config/gateway.config.js';
 import { DEMO_IDS } from './support/simulator.js';
-import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY, apiClient, memoryCache } from './support/gateway.js';
+import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY, apiClient, demoAccounts, memoryCache } from './support/gateway.js';
 import { SHARED_REDIS_URL, redisCache, uniquePrefix, useOwnRedis } from './support/redis.js';
 import { useTestbed } from './support/testbed.js';
-
 import { flowPath } from './support/paths.js';
+
 const testbed = useTestbed();
 
 const gateway = (cache: CacheConfig, accounts: Partial<GatewayAccount> = {}) => testbed.gateway({ cache }, accounts);
 
 const upstreamCalls = async () => (await testbed.simulator.stats()).total;
+/** Where the gateway stores the REST account's flow of an interaction, looked up without the wider search. */
+const restFlowKey = (keyPrefix: string, interactionId: string) =>
+  flowCacheKey(keyPrefix, demoAccounts(testbed.simulator)[0], {
+    kind: 'interactionId',
+    value: interactionId,
+    widerSearch: false,
+  });
 
 const stores: Array<[string, (overrides?: Partial<CacheConfig>) => CacheConfig]> = [
   ['redis', (overrides) => redisCache(SHARED_REDIS_URL, overrides)],
@@ -274,7 +282,7 @@ describe('cache shared by replicas through Redis', () => {
     try {
       const [a] = [await gateway(shared, { timeoutMs: 500 })];
       // A replica that died holding the lock: nobody will ever release it; its TTL ends it.
-      const key = `${shared.keyPrefix}:v2:${REST_ACCOUNT}:PROD:interactionId:${DEMO_IDS.claim}:narrow`;
+      const key = restFlowKey(shared.keyPrefix, DEMO_IDS.claim);
       await redis.set(`{${key}}:lock`, 'dead-replica', 'PX', 1_000);
       const started = performance.now();
       await a.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
@@ -295,7 +303,7 @@ describe('cache shared by replicas through Redis', () => {
       const response = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.big)).expect(200);
       // The answer goes out before its entry is written.
       await gw.app.get((await import('../apps/gateway/src/cache/flow-cache.service.js')).FlowCacheService).settled();
-      const key = `${shared.keyPrefix}:v2:${REST_ACCOUNT}:PROD:interactionId:${DEMO_IDS.big}:narrow`;
+      const key = restFlowKey(shared.keyPrefix, DEMO_IDS.big);
       const raw = await redis.getBuffer(key);
       expect(raw?.readUInt8(1)).toBe(1);
       expect(raw!.length).toBeLessThan(Buffer.byteLength(response.text) / 4);
@@ -311,7 +319,7 @@ describe('cache shared by replicas through Redis', () => {
     const redis = new Redis(SHARED_REDIS_URL);
     try {
       const gw = await gateway(shared);
-      const key = `${shared.keyPrefix}:v2:${REST_ACCOUNT}:PROD:interactionId:${DEMO_IDS.claim}:narrow`;
+      const key = restFlowKey(shared.keyPrefix, DEMO_IDS.claim);
       await redis.set(key, 'not an entry', 'PX', 60_000);
       const response = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
       expect(response.headers['cache-status']).toContain('; fwd=miss; ttl=');
@@ -394,7 +402,7 @@ describe('a Redis that freezes, dies and comes back', () => {
       expect(meanwhile.text).toBe(response.text);
       redis.thaw();
       await settled;
-      expect(await client.exists(`${keyPrefix}:v2:${REST_ACCOUNT}:PROD:interactionId:${id}:narrow`)).toBe(1);
+      expect(await client.exists(restFlowKey(keyPrefix, id))).toBe(1);
     } finally {
       redis.thaw();
       client.disconnect();

@@ -3,14 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flowCacheKey } from '../apps/gateway/src/cache/flow-cache.service.js';
 import type { CacheConfig } from '../apps/gateway/src/config/gateway.config.js';
-import { CapturingLogger, REST_ACCOUNT, type RunningGateway } from './support/gateway.js';
+import { CapturingLogger, REST_ACCOUNT, demoAccounts, type RunningGateway } from './support/gateway.js';
 import { OwnRedisCluster } from './support/redis-cluster.js';
 import { OwnRedis, redisCache, useOwnRedis } from './support/redis.js';
 import { DEMO_IDS } from './support/simulator.js';
 import { useTestbed } from './support/testbed.js';
-
 import { flowPath } from './support/paths.js';
+
 const testbed = useTestbed();
 
 const COMMAND_TIMEOUT_MS = 250;
@@ -195,7 +196,11 @@ describe('a Redis Cluster whose master dies under load', () => {
 
     // The master of the first history's entry dies, under load from before it until the failover is over.
     const victim = await cluster.masterOf(
-      `${cache.keyPrefix}:v2:${REST_ACCOUNT}:PROD:interactionId:${DEMO_IDS.claim}:narrow`,
+      flowCacheKey(cache.keyPrefix, demoAccounts(testbed.simulator)[0], {
+        kind: 'interactionId',
+        value: DEMO_IDS.claim,
+        widerSearch: false,
+      }),
     );
     let failedOver = false;
     const load = timedLoad(gw, Infinity, () => failedOver);
