@@ -1,41 +1,32 @@
 import type { IncomingHttpHeaders, IncomingMessage, Server } from 'node:http';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayAccount } from '../apps/gateway/src/config/gateway.config.js';
 import { pagesAsOf } from './support/essentials.js';
-import { TEST_API_KEY, apiClient, demoAccounts, startGateway, type RunningGateway } from './support/gateway.js';
-import {
-  DEMO_ACCOUNTS,
-  DEMO_IDS,
-  SINGLE_ENVIRONMENT_ACCOUNT,
-  startSimulator,
-  type RunningSimulator,
-} from './support/simulator.js';
+import { TEST_API_KEY, apiClient, demoAccounts, type RunningGateway } from './support/gateway.js';
+import { flowPath } from './support/paths.js';
+import { DEMO_ACCOUNTS, DEMO_IDS, SINGLE_ENVIRONMENT_ACCOUNT } from './support/simulator.js';
+import { useTestbed } from './support/testbed.js';
 
 const transports = ['rest', 'soap'] as const;
 type Transport = (typeof transports)[number];
 
-let simulator: RunningSimulator;
+const testbed = useTestbed({ accounts: [...DEMO_ACCOUNTS, SINGLE_ENVIRONMENT_ACCOUNT] });
 /** The headers of every credentialed call the simulator received, REST and SOAP, as they arrived. */
 const received: IncomingHttpHeaders[] = [];
-const gateways: RunningGateway[] = [];
 
-beforeAll(async () => {
-  simulator = await startSimulator({ accounts: [...DEMO_ACCOUNTS, SINGLE_ENVIRONMENT_ACCOUNT] });
+beforeAll(() => {
   // Its stats keep no credentials; its HTTP server, which serves both wires, is heard before anything else.
-  (simulator.app.getHttpServer() as Server).prependListener('request', (request: IncomingMessage) => {
+  (testbed.simulator.app.getHttpServer() as Server).prependListener('request', (request: IncomingMessage) => {
     if (request.headers['tenant-id'] !== undefined) received.push(request.headers);
   });
 });
-afterAll(() => simulator?.close());
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
+afterEach(() => {
   received.splice(0);
-  await simulator.reset();
 });
 
 /** The demo account served over that transport. */
 function demoAccount(transport: Transport, overrides: Partial<GatewayAccount> = {}): GatewayAccount {
-  const [rest, soap] = demoAccounts(simulator, overrides);
+  const [rest, soap] = demoAccounts(testbed.simulator, overrides);
   return transport === 'rest' ? rest : soap;
 }
 
@@ -46,8 +37,8 @@ function withoutEnvironment(transport: Transport, overrides: Partial<GatewayAcco
   return account;
 }
 
-async function gateway(accounts: GatewayAccount[]): Promise<RunningGateway> {
-  const started = await startGateway({
+const gateway = (accounts: GatewayAccount[]): Promise<RunningGateway> =>
+  testbed.gateway({
     accounts,
     clients: [
       apiClient(
@@ -57,11 +48,6 @@ async function gateway(accounts: GatewayAccount[]): Promise<RunningGateway> {
       ),
     ],
   });
-  gateways.push(started);
-  return started;
-}
-
-const flowPath = (accountId: string) => `/v1/accounts/${accountId}/interactions/${DEMO_IDS.claim}/flow`;
 
 describe('Environment-Name', () => {
   it.each(transports)(
@@ -76,8 +62,8 @@ describe('Environment-Name', () => {
       const named = demoAccount(transport);
       const { http } = await gateway([singleAccount, named]);
 
-      const served = await http().get(flowPath(single.accountId)).expect(200);
-      const demo = await http().get(flowPath(named.accountId)).expect(200);
+      const served = await http().get(flowPath(single.accountId, DEMO_IDS.claim)).expect(200);
+      const demo = await http().get(flowPath(named.accountId, DEMO_IDS.claim)).expect(200);
       expect(served.body).toMatchObject({ accountId: single.accountId, interactionId: DEMO_IDS.claim });
       expect(served.body.pages).toEqual(pagesAsOf(demo.body.pages, named.accountId, single.accountId));
 
@@ -93,7 +79,7 @@ describe('Environment-Name', () => {
     async (transport) => {
       const account = withoutEnvironment(transport);
       const { http } = await gateway([account]);
-      const response = await http().get(flowPath(account.accountId)).expect(502);
+      const response = await http().get(flowPath(account.accountId, DEMO_IDS.claim)).expect(502);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(response.body).toMatchObject({ type: '/problems/upstream-unauthorized', status: 502 });
       expect(received).toHaveLength(1);

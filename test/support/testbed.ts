@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { GatewayAccount, GatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import type { GatewayAppOptions } from '../../apps/gateway/src/gateway.app.js';
+import type { SimulatorConfig } from '../../apps/interact-simulator/src/simulator.config.js';
 import { demoAccounts, startGateway, type RunningGateway } from './gateway.js';
 import { startSimulator, type RunningSimulator } from './simulator.js';
 
@@ -14,12 +15,15 @@ export interface Testbed {
   ): Promise<RunningGateway>;
 }
 
-/** One simulator for the test file, reset before each test; every gateway a test starts is closed after it. */
-export function useTestbed(): Testbed {
+/**
+ * One simulator for the test file, reset before each test; every gateway a test starts is closed after it.
+ * A file whose upstream must know other accounts or keys than the demo's passes them in `simulatorConfig`.
+ */
+export function useTestbed(simulatorConfig: Partial<SimulatorConfig> = {}): Testbed {
   let simulator: RunningSimulator | undefined;
   const gateways: RunningGateway[] = [];
   beforeAll(async () => {
-    simulator = await startSimulator();
+    simulator = await startSimulator(simulatorConfig);
   });
   afterAll(() => simulator?.close());
   beforeEach(() => simulator?.reset());
