@@ -1,24 +1,19 @@
+import { beforeEach, describe, expect, it } from 'vitest';
 import { pagesAsOf } from './support/essentials.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
-import { REST_ACCOUNT, SOAP_ACCOUNT, demoAccounts, startGateway, type RunningGateway } from './support/gateway.js';
+import { DEMO_IDS } from './support/simulator.js';
+import { REST_ACCOUNT, SOAP_ACCOUNT, type RunningGateway } from './support/gateway.js';
+import { flowPath } from './support/paths.js';
+import { useTestbed } from './support/testbed.js';
 
-let simulator: RunningSimulator;
+const testbed = useTestbed();
 let gateway: RunningGateway;
-
-beforeAll(async () => {
-  simulator = await startSimulator();
-  gateway = await startGateway({ accounts: demoAccounts(simulator) });
-});
-afterAll(async () => {
-  await gateway?.close();
-  await simulator?.close();
+beforeEach(async () => {
+  gateway = await testbed.gateway();
 });
 
-const interactionFlow = (account: string, id: string, query = '') =>
-  gateway.http().get(`/v1/accounts/${account}/interactions/${encodeURIComponent(id)}/flow${query}`);
+const interactionFlow = (account: string, id: string, query = '') => gateway.http().get(flowPath(account, id, query));
 const attributeFlow = (account: string, value: string, query = '') =>
-  gateway.http().get(`/v1/accounts/${account}/caller-attributes/${encodeURIComponent(value)}/flow${query}`);
+  gateway.http().get(flowPath(account, { callerAttribute: value }, query));
 
 describe.each([
   ['REST', REST_ACCOUNT],
@@ -239,7 +234,7 @@ describe.each([
 });
 
 describe('REST and SOAP equivalence', () => {
-  const seeded: Array<[string, string, string]> = [
+  const seeded: Array<['interactions' | 'caller-attributes', string, string]> = [
     ['interactions', DEMO_IDS.claim, ''],
     ['interactions', DEMO_IDS.callback, ''],
     ['interactions', DEMO_IDS.empty, ''],
@@ -253,7 +248,8 @@ describe('REST and SOAP equivalence', () => {
   it.each(seeded)(
     'returns the same JSON for %s/%s%s on both accounts, but for accountId',
     async (collection, id, query) => {
-      const path = (account: string) => `/v1/accounts/${account}/${collection}/${id}/flow${query}`;
+      const lookup = collection === 'interactions' ? id : { callerAttribute: id };
+      const path = (account: string) => flowPath(account, lookup, query);
       const rest = await gateway.http().get(path(REST_ACCOUNT)).expect(200);
       const soap = await gateway.http().get(path(SOAP_ACCOUNT)).expect(200);
       expect({
