@@ -4,34 +4,28 @@ import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayConfigModule } from '../apps/gateway/src/config/gateway-config.module.js';
 import { DocsSettings } from '../apps/gateway/src/config/gateway.schema.js';
 import { PROBLEM_TYPES, type ProblemSlug } from '../apps/gateway/src/problems/problem-types.js';
 import { ProblemsModule } from '../apps/gateway/src/problems/problems.module.js';
-import { DEMO_ACCOUNTS, DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
+import { DEMO_ACCOUNTS, DEMO_IDS } from './support/simulator.js';
 import {
   CapturingLogger,
   REST_ACCOUNT,
   SOAP_ACCOUNT,
   demoAccounts,
   memoryCache,
-  startGateway,
   type RunningGateway,
 } from './support/gateway.js';
+import { flowPath } from './support/paths.js';
+import { useTestbed } from './support/testbed.js';
 
-let simulator: RunningSimulator;
+const testbed = useTestbed();
 let gateway: RunningGateway;
-
-beforeAll(async () => {
-  simulator = await startSimulator();
-  gateway = await startGateway({ accounts: demoAccounts(simulator) });
+beforeEach(async () => {
+  gateway = await testbed.gateway();
 });
-afterAll(async () => {
-  await gateway?.close();
-  await simulator?.close();
-});
-afterEach(() => simulator.reset());
 
 function expectProblem(response: request.Response, slug: ProblemSlug) {
   expect(response.status).toBe(PROBLEM_TYPES[slug].status);
@@ -48,7 +42,6 @@ function expectProblem(response: request.Response, slug: ProblemSlug) {
   return response.body as { detail: string; errors?: Array<{ field: string; message: string }> };
 }
 
-const flowPath = (account: string, id: string, query = '') => `/v1/accounts/${account}/interactions/${id}/flow${query}`;
 const transports = [
   ['REST', REST_ACCOUNT],
   ['SOAP', SOAP_ACCOUNT],
@@ -58,7 +51,7 @@ describe('problem mapping', () => {
   it('answers an unknown account with account-not-found, asking nothing upstream', async () => {
     const body = expectProblem(await gateway.http().get(flowPath('99999999', DEMO_IDS.claim)), 'account-not-found');
     expect(body.detail).toContain('99999999');
-    expect((await simulator.stats()).total).toBe(0);
+    expect((await testbed.simulator.stats()).total).toBe(0);
   });
 
   describe.each(transports)('over %s', (_transport, account) => {
@@ -75,7 +68,7 @@ describe('problem mapping', () => {
       );
       expect(wide.detail).toContain('last 12 months');
       expect(wide.detail).not.toContain('Retry');
-      const byAttribute = await gateway.http().get(`/v1/accounts/${account}/caller-attributes/nobody/flow`);
+      const byAttribute = await gateway.http().get(flowPath(account, { callerAttribute: 'nobody' }));
       expect(expectProblem(byAttribute, 'interaction-not-found').detail).toContain('caller attribute nobody');
     });
 
@@ -87,7 +80,7 @@ describe('problem mapping', () => {
     });
 
     it('maps injected upstream failures to upstream-error', async () => {
-      await simulator.setFaults({ rest: { errorRate: 1 }, soap: { errorRate: 1 } });
+      await testbed.simulator.setFaults({ rest: { errorRate: 1 }, soap: { errorRate: 1 } });
       expectProblem(await gateway.http().get(flowPath(account, DEMO_IDS.claim)), 'upstream-error');
     });
   });
@@ -97,46 +90,36 @@ describe('problem mapping', () => {
     async (_t, account) => {
       const logger = new CapturingLogger();
       const wrongKey = 'canary-wrong-application-key';
-      const misconfigured = await startGateway(
-        { accounts: demoAccounts(simulator, { applicationKey: wrongKey }) },
-        { logger },
-      );
-      try {
-        const response = await misconfigured.http().get(flowPath(account, DEMO_IDS.claim));
-        const body = expectProblem(response, 'upstream-unauthorized');
-        expect(body.detail).toContain(account);
-        expect(response.text).not.toContain(wrongKey);
-        const logged = logger.lines.join('\n');
-        expect(logged).toContain(`account ${account}`);
-        expect(logged).not.toContain(wrongKey);
-        expect(logged).not.toContain(DEMO_ACCOUNTS[0].applicationKey);
-      } finally {
-        await misconfigured.close();
-      }
+      const misconfigured = await testbed.gateway({}, { applicationKey: wrongKey }, { logger });
+      const response = await misconfigured.http().get(flowPath(account, DEMO_IDS.claim));
+      const body = expectProblem(response, 'upstream-unauthorized');
+      expect(body.detail).toContain(account);
+      expect(response.text).not.toContain(wrongKey);
+      const logged = logger.lines.join('\n');
+      expect(logged).toContain(`account ${account}`);
+      expect(logged).not.toContain(wrongKey);
+      expect(logged).not.toContain(DEMO_ACCOUNTS[0].applicationKey);
     },
   );
 
   it.each(transports)(
     'maps an upstream slower than the account timeout over %s to upstream-timeout',
     async (_t, account) => {
-      const impatient = await startGateway({ accounts: demoAccounts(simulator, { timeoutMs: 300 }) });
-      try {
-        // The SOAP client loads its WSDL once; do that (with another id) before the simulator slows down.
-        await impatient.http().get(flowPath(account, DEMO_IDS.callback)).expect(200);
-        await simulator.setFaults({ rest: { latencyMs: 3_000 }, soap: { latencyMs: 3_000 } });
-        const started = performance.now();
-        const body = expectProblem(await impatient.http().get(flowPath(account, DEMO_IDS.claim)), 'upstream-timeout');
-        expect(performance.now() - started).toBeLessThan(2_500);
-        expect(body.detail).toContain('300 ms');
-      } finally {
-        await impatient.close();
-      }
+      const impatient = await testbed.gateway({}, { timeoutMs: 300 });
+      // The SOAP client loads its WSDL once; do that (with another id) before the simulator slows down.
+      await impatient.http().get(flowPath(account, DEMO_IDS.callback)).expect(200);
+      await testbed.simulator.setFaults({ rest: { latencyMs: 3_000 }, soap: { latencyMs: 3_000 } });
+      const started = performance.now();
+      const body = expectProblem(await impatient.http().get(flowPath(account, DEMO_IDS.claim)), 'upstream-timeout');
+      expect(performance.now() - started).toBeLessThan(2_500);
+      expect(body.detail).toContain('300 ms');
     },
   );
 
   describe('an upstream answering what cannot be parsed', () => {
     let upstream: Server;
     let answer: { status: number; type: string; body: string };
+    let base: string;
     let broken: RunningGateway;
 
     beforeAll(async () => {
@@ -144,18 +127,17 @@ describe('problem mapping', () => {
         res.writeHead(answer.status, { 'content-type': answer.type }).end(answer.body);
       });
       await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
-      const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-      broken = await startGateway({
-        accounts: demoAccounts(simulator).map((account) =>
+      base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise((resolve) => upstream?.close(resolve)));
+    beforeEach(async () => {
+      broken = await testbed.gateway({
+        accounts: demoAccounts(testbed.simulator).map((account) =>
           account.transport === 'rest'
             ? { ...account, baseUrl: base }
             : { ...account, soapEndpoint: `${base}/interact/version/2/interactiondata/soap` },
         ),
       });
-    });
-    afterAll(async () => {
-      await broken?.close();
-      await new Promise((resolve) => upstream?.close(resolve));
     });
 
     it.each([
@@ -194,8 +176,8 @@ describe('problem mapping', () => {
   });
 
   it('answers a URL that is not valid UTF-8 with bad-request', async () => {
-    expectProblem(await gateway.http().get(flowPath(REST_ACCOUNT, '%C0%AF')), 'bad-request');
-    expect((await simulator.stats()).total).toBe(0);
+    expectProblem(await gateway.http().get(`/v1/accounts/${REST_ACCOUNT}/interactions/%C0%AF/flow`), 'bad-request');
+    expect((await testbed.simulator.stats()).total).toBe(0);
   });
 
   it('answers anything unexpected with internal-error, without its message or stack', async () => {
@@ -269,16 +251,19 @@ describe('validation', () => {
   ];
 
   it.each(invalidIds)('rejects an interaction id with %s, asking nothing upstream', async (_case, id) => {
-    const body = expectProblem(await gateway.http().get(flowPath(REST_ACCOUNT, id)), 'validation-failed');
+    const body = expectProblem(
+      await gateway.http().get(`/v1/accounts/${REST_ACCOUNT}/interactions/${id}/flow`),
+      'validation-failed',
+    );
     expect(body.errors?.[0]?.field).toBe('interactionId');
-    expect((await simulator.stats()).total).toBe(0);
+    expect((await testbed.simulator.stats()).total).toBe(0);
   });
 
   it.each(invalidIds)('rejects a caller attribute with %s, asking nothing upstream', async (_case, value) => {
     const response = await gateway.http().get(`/v1/accounts/${SOAP_ACCOUNT}/caller-attributes/${value}/flow`);
     const body = expectProblem(response, 'validation-failed');
     expect(body.errors?.map((error) => error.field)).toContain('callerAttribute');
-    expect((await simulator.stats()).total).toBe(0);
+    expect((await testbed.simulator.stats()).total).toBe(0);
   });
 
   it('accepts 128 characters', async () => {
@@ -294,7 +279,7 @@ describe('validation', () => {
       'validation-failed',
     );
     expect(body.errors).toContainEqual({ field: 'widerSearch', message: 'widerSearch must be "true" or "false"' });
-    expect((await simulator.stats()).total).toBe(0);
+    expect((await testbed.simulator.stats()).total).toBe(0);
   });
 
   it('rejects a query parameter the operation does not have', async () => {
@@ -306,12 +291,15 @@ describe('validation', () => {
   });
 
   it('rejects a malformed account id', async () => {
-    const body = expectProblem(await gateway.http().get(flowPath('12%2034', DEMO_IDS.claim)), 'validation-failed');
+    const body = expectProblem(
+      await gateway.http().get(`/v1/accounts/12%2034/interactions/${DEMO_IDS.claim}/flow`),
+      'validation-failed',
+    );
     expect(body.errors?.[0]?.field).toBe('accountId');
   });
 
   it('lists every broken path segment at once', async () => {
-    const response = await gateway.http().get(flowPath('bad%20id', '..'));
+    const response = await gateway.http().get('/v1/accounts/bad%20id/interactions/../flow');
     const body = expectProblem(response, 'validation-failed');
     expect(new Set(body.errors?.map((error) => error.field))).toEqual(new Set(['accountId', 'interactionId']));
   });
@@ -330,15 +318,8 @@ describe('problem type pages', () => {
   });
 
   it('builds absolute type URIs when a public base URL is configured', async () => {
-    const absolute = await startGateway({
-      accounts: demoAccounts(simulator),
-      publicBaseUrl: 'https://flows.example.test',
-    });
-    try {
-      const response = await absolute.http().get(flowPath('99999999', DEMO_IDS.claim));
-      expect(response.body.type).toBe('https://flows.example.test/problems/account-not-found');
-    } finally {
-      await absolute.close();
-    }
+    const absolute = await testbed.gateway({ publicBaseUrl: 'https://flows.example.test' });
+    const response = await absolute.http().get(flowPath('99999999', DEMO_IDS.claim));
+    expect(response.body.type).toBe('https://flows.example.test/problems/account-not-found');
   });
 });
