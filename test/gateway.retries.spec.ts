@@ -1,18 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { GatewayAccount } from '../apps/gateway/src/config/gateway.config.js';
-import { DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
-import {
-  REST_ACCOUNT,
-  SOAP_ACCOUNT,
-  defaultResilience,
-  demoAccounts,
-  startGateway,
-  type RunningGateway,
-} from './support/gateway.js';
+import { DEMO_IDS } from './support/simulator.js';
+import { REST_ACCOUNT, SOAP_ACCOUNT, defaultResilience, demoAccounts, type RunningGateway } from './support/gateway.js';
+import { flowPath } from './support/paths.js';
 import { freePort } from './support/redis.js';
+import { useTestbed } from './support/testbed.js';
 
 const EMPTY_SOAP = `<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><GetInteractionFullFlowByUUIDResponse xmlns="http://com/jacada/interact/interactiondata/soap">EMPTY</GetInteractionFullFlowByUUIDResponse></s:Body></s:Envelope>`;
 
@@ -34,11 +29,10 @@ let received = 0;
 /** Requests whose client went away before their answer was written. */
 let abandoned = 0;
 
-let simulator: RunningSimulator;
-const gateways: RunningGateway[] = [];
+// The simulator serves the SOAP account's WSDL; every call goes to the upstream below.
+const testbed = useTestbed();
 
 beforeAll(async () => {
-  simulator = await startSimulator();
   upstream = createServer((request, response) => {
     received += 1;
     const planned = plan(received);
@@ -57,21 +51,15 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
 });
-afterAll(async () => {
-  await new Promise((resolve) => upstream.close(resolve));
-  await simulator.close();
-});
+afterAll(() => new Promise((resolve) => upstream.close(resolve)));
 beforeEach(() => {
   plan = () => undefined;
   received = 0;
   abandoned = 0;
 });
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
-});
 
-async function gateway(target: string, overrides: Partial<GatewayAccount> = {}) {
-  const accounts = demoAccounts(simulator, {
+function gateway(target: string, overrides: Partial<GatewayAccount> = {}): Promise<RunningGateway> {
+  const accounts = demoAccounts(testbed.simulator, {
     resilience: defaultResilience({ retryMaxAttempts: 3, retryInitialDelayMs: 20, retryMaxDelayMs: 50 }),
     ...overrides,
   }).map((account) =>
@@ -79,12 +67,8 @@ async function gateway(target: string, overrides: Partial<GatewayAccount> = {}) 
       ? { ...account, baseUrl: target }
       : { ...account, soapEndpoint: `${target}/interact/version/2/interactiondata/soap` },
   );
-  const started = await startGateway({ accounts });
-  gateways.push(started);
-  return started;
+  return testbed.gateway({ accounts });
 }
-
-const flowPath = (account: string) => `/v1/accounts/${account}/interactions/${DEMO_IDS.claim}/flow`;
 
 describe.each([
   ['REST', REST_ACCOUNT],
@@ -93,7 +77,7 @@ describe.each([
   it.each([502, 503, 504])('retries a %i and answers once upstream recovers', async (status) => {
     const gw = await gateway(base);
     plan = failing(2, status);
-    const response = await gw.http().get(flowPath(account)).expect(200);
+    const response = await gw.http().get(flowPath(account, DEMO_IDS.claim)).expect(200);
     expect(response.body.pages).toEqual([]);
     expect(received).toBe(3);
   });
@@ -101,14 +85,14 @@ describe.each([
   it('gives up after the configured attempts', async () => {
     const gw = await gateway(base);
     plan = failing(10, 503);
-    await gw.http().get(flowPath(account)).expect(502);
+    await gw.http().get(flowPath(account, DEMO_IDS.claim)).expect(502);
     expect(received).toBe(3);
   });
 
   it('does not retry an internal error: the answer will not change', async () => {
     const gw = await gateway(base);
     plan = failing(10, 500);
-    await gw.http().get(flowPath(account)).expect(502);
+    await gw.http().get(flowPath(account, DEMO_IDS.claim)).expect(502);
     expect(received).toBe(1);
   });
 });
@@ -126,7 +110,7 @@ describe('the retry deadline', () => {
       }),
     });
     const started = performance.now();
-    const response = await gw.http().get(flowPath(REST_ACCOUNT)).expect(504);
+    const response = await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(504);
     const elapsed = performance.now() - started;
     expect(response.body.type).toBe('/problems/upstream-timeout');
     expect(elapsed).toBeGreaterThanOrEqual(550);
@@ -170,26 +154,24 @@ describe('the circuit breaker and the deadline', () => {
         }),
       });
       // Loads the WSDL on SOAP, so that the attempts below take the same time on both.
-      await gw.http().get(flowPath(account)).expect(200);
+      await gw.http().get(flowPath(account, DEMO_IDS.claim)).expect(200);
       received = 0;
       // Each answer is a 503 after 300 ms: every call's second attempt is in flight when its deadline passes.
       plan = failing(1_000, 503, 300);
       const ids = ['040100701', '040100702', '040100703', '040100704', '040100705', '040100706'];
-      const calls = await Promise.all(
-        ids.map((id) => gw.http().get(`/v1/accounts/${account}/interactions/${id}/flow`)),
-      );
+      const calls = await Promise.all(ids.map((id) => gw.http().get(flowPath(account, id))));
       expect(calls.map((call) => call.status)).toEqual(ids.map(() => 504));
       // Past the time the second attempts would have had their answers, had they not been cancelled.
       await sleep(250);
       expect(received).toBe(12);
       expect(abandoned).toBe(6);
 
-      const refused = await gw.http().get(`/v1/accounts/${account}/interactions/040100707/flow`).expect(503);
+      const refused = await gw.http().get(flowPath(account, '040100707')).expect(503);
       expect(refused.body.type).toBe('/problems/upstream-unavailable');
       expect(received).toBe(12);
       // The half-open trial runs into the deadline as well: the circuit opens again instead of closing.
       await sleep(550);
-      await gw.http().get(`/v1/accounts/${account}/interactions/040100707/flow`).expect(504);
+      await gw.http().get(flowPath(account, '040100707')).expect(504);
       expect(await circuitOf(gw, account)).toBe('open');
     },
   );
@@ -209,7 +191,9 @@ describe('the circuit breaker and the deadline', () => {
     });
     const statuses: number[] = [];
     for (let i = 0; i < 25; i += 1)
-      statuses.push((await gw.http().get(flowPath(REST_ACCOUNT)).set('Cache-Control', 'no-cache')).status);
+      statuses.push(
+        (await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).set('Cache-Control', 'no-cache')).status,
+      );
     expect(statuses).toEqual([...Array<number>(20).fill(404), ...Array<number>(5).fill(502)]);
     expect(await circuitOf(gw, REST_ACCOUNT)).toBe('closed');
   });
