@@ -1,31 +1,17 @@
 import { Client } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
-import {
-  REST_ACCOUNT,
-  SOAP_ACCOUNT,
-  TEST_API_KEY,
-  demoAccounts,
-  startGateway,
-  type RunningGateway,
-} from './support/gateway.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_IDS } from './support/simulator.js';
+import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY } from './support/gateway.js';
+import { useTestbed } from './support/testbed.js';
 
-let simulator: RunningSimulator;
-let gateway: RunningGateway;
+const testbed = useTestbed();
 // A client that sends the path exactly as written: fetch and URL parsing would resolve ".." and "%2e%2e" first.
 let client: Client;
 
-beforeAll(async () => {
-  simulator = await startSimulator();
-  gateway = await startGateway({ accounts: demoAccounts(simulator) });
-  client = new Client(gateway.url);
+beforeEach(async () => {
+  client = new Client((await testbed.gateway()).url);
 });
-afterAll(async () => {
-  await client?.close();
-  await gateway?.close();
-  await simulator?.close();
-});
-beforeEach(() => simulator.reset());
+afterEach(() => client.close());
 
 const byId = (value: string, query = '') => `/v1/accounts/${REST_ACCOUNT}/interactions/${value}/flow${query}`;
 const byAttribute = (value: string) => `/v1/accounts/${SOAP_ACCOUNT}/caller-attributes/${value}/flow`;
@@ -121,7 +107,7 @@ describe('hostile requests', () => {
     // Node itself answers an oversized header block, before any of the gateway's code runs.
     if (status !== 431) expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(body).not.toMatch(/at .+\.(js|ts):\d+/);
-    expect((await simulator.stats()).total).toBe(0);
+    expect((await testbed.simulator.stats()).total).toBe(0);
   });
 
   it('still serves the valid neighbours of those values', async () => {
@@ -134,7 +120,7 @@ describe('hostile requests', () => {
       await response.body.text();
       expect([200, 404]).toContain(response.statusCode);
     }
-    expect((await simulator.stats()).rest.requests).toBe(7);
+    expect((await testbed.simulator.stats()).rest.requests).toBe(7);
   });
 });
 
@@ -177,19 +163,19 @@ describe('query parameters, checked by own properties', () => {
       expect(status).toBe(400);
       expect(body.type).toMatch(/validation-failed$/);
       expect(body.errors).toEqual([notAParameter(name)]);
-      expect((await simulator.stats()).total).toBe(0);
+      expect((await testbed.simulator.stats()).total).toBe(0);
     },
   );
 
   it.each(['__proto__', 'constructor'])('refuses ?%s=x on a cache hit', async (name) => {
     expect((await ask(byId(DEMO_IDS.claim, '?widerSearch=false'))).status).toBe(200);
-    const primed = (await simulator.stats()).total;
+    const primed = (await testbed.simulator.stats()).total;
     for (const query of [`?${name}=x`, `?widerSearch=false&${name}=x`]) {
       const { status, body } = await ask(byId(DEMO_IDS.claim, query));
       expect(status).toBe(400);
       expect(body.errors).toEqual([notAParameter(name)]);
     }
-    expect((await simulator.stats()).total).toBe(primed);
+    expect((await testbed.simulator.stats()).total).toBe(primed);
   });
 
   it('lists an own "constructor" with the other broken parameters', async () => {
