@@ -12,10 +12,11 @@ import {
   SOAP_ACCOUNT,
   defaultResilience,
   demoAccounts,
-  startGateway,
   type RunningGateway,
 } from './support/gateway.js';
-import { DEMO_ACCOUNTS, startSimulator, type RunningSimulator } from './support/simulator.js';
+import { flowPath } from './support/paths.js';
+import { DEMO_ACCOUNTS } from './support/simulator.js';
+import { useTestbed } from './support/testbed.js';
 
 /**
  * Secrets that must never leave the gateway. The simulator is configured with them, so upstream
@@ -28,36 +29,33 @@ const SMALL_CAP = 256 * 1024;
 /** What the simulator's oversize answers hold: the read must stop far short of it. */
 const OVERSIZE_BYTES = 24 * 1024 * 1024;
 
-let simulator: RunningSimulator;
 let running: Array<{ gateway: RunningGateway; logs: () => string }> = [];
 let served: string[] = [];
 
-beforeAll(async () => {
-  simulator = await startSimulator({
-    accounts: DEMO_ACCOUNTS.map((account, index) => ({ ...account, applicationKey: CANARIES[index] })),
-  });
-});
-afterAll(() => simulator?.close());
-afterEach(async () => {
+// Before useTestbed, so that it runs after the testbed has closed the test's gateways (after-hooks run
+// last registered first): a failing check leaves no gateway running.
+afterEach(() => {
   const seen = [...served, ...running.map(({ logs }) => logs())].join('\n');
-  await Promise.all(running.map(({ gateway }) => gateway.close()));
   running = [];
   served = [];
-  await simulator.reset();
   // Whatever happened in the test, no key reached a caller or a log line.
   for (const canary of [...CANARIES, WRONG_KEY]) expect(seen).not.toContain(canary);
+});
+const testbed = useTestbed({
+  accounts: DEMO_ACCOUNTS.map((account, index) => ({ ...account, applicationKey: CANARIES[index] })),
 });
 
 /** A gateway of its own per test, logging everything, so its logs and its circuit breakers are the test's alone. */
 async function gatewayWith(overrides: Partial<GatewayAccount> = {}, keys = CANARIES): Promise<RunningGateway> {
   const logger = new CapturingLogger();
   const pinoLines: string[] = [];
-  const accounts = demoAccounts(simulator, overrides).map((account, index) => ({
+  const accounts = demoAccounts(testbed.simulator, overrides).map((account, index) => ({
     ...account,
     applicationKey: keys[index],
   }));
-  const gateway = await startGateway(
+  const gateway = await testbed.gateway(
     { accounts, logLevel: 'trace' },
+    {},
     { logger, logDestination: { write: (line: string) => void pinoLines.push(line) } },
   );
   running.push({ gateway, logs: () => [...logger.lines, ...pinoLines].join('\n') });
@@ -70,7 +68,7 @@ let ids = 0;
 /** A fresh id per call, so no cached answer stands in for the one under test. */
 async function askFlow(gateway: RunningGateway, account: string): Promise<request.Response> {
   ids += 1;
-  const response = await gateway.http().get(`/v1/accounts/${account}/interactions/hostile-${ids}/flow`);
+  const response = await gateway.http().get(flowPath(account, `hostile-${ids}`));
   served.push(JSON.stringify(response.headers), response.text);
   return response;
 }
@@ -95,7 +93,7 @@ const transports = [
 const MiB = 1024 * 1024;
 
 describe.each(transports)('hostile XML over %s', (_name, transport, account) => {
-  const hostile = (payload: HostilePayload) => simulator.setFaults({ [transport]: { hostile: payload } });
+  const hostile = (payload: HostilePayload) => testbed.simulator.setFaults({ [transport]: { hostile: payload } });
 
   it('refuses an XXE payload quickly and never fetches its external entities', async () => {
     const gateway = await gatewayWith();
@@ -104,7 +102,7 @@ describe.each(transports)('hostile XML over %s', (_name, transport, account) => 
     expectUpstreamError(result);
     expect(ms).toBeLessThan(1_000);
     expect(result.text).not.toContain('root:');
-    const stats = await simulator.stats();
+    const stats = await testbed.simulator.stats();
     expect(stats[transport].hostileAnswers).toBe(1);
     expect(stats.entityFetches).toBe(0);
     expect(logsOf(gateway)).toContain(transport === 'soap' ? 'upstream XML carries a DOCTYPE' : 'not JSON');
@@ -118,21 +116,21 @@ describe.each(transports)('hostile XML over %s', (_name, transport, account) => 
     expect(ms).toBeLessThan(1_000);
     // Expanded, the entities would take 3 GB.
     expect(heapGrowth).toBeLessThan(64 * MiB);
-    expect((await simulator.stats())[transport].hostileAnswers).toBe(1);
+    expect((await testbed.simulator.stats())[transport].hostileAnswers).toBe(1);
   });
 
   it('refuses a DOCTYPE in an answer with nothing else wrong with it', async () => {
     const gateway = await gatewayWith();
     await hostile('doctype');
     expectUpstreamError(await askFlow(gateway, account));
-    expect((await simulator.stats())[transport].hostileAnswers).toBe(1);
+    expect((await testbed.simulator.stats())[transport].hostileAnswers).toBe(1);
   });
 
   it('refuses a compressed answer it did not ask for', async () => {
     const gateway = await gatewayWith();
     await hostile('compressed');
     expectUpstreamError(await askFlow(gateway, account));
-    const stats = (await simulator.stats())[transport];
+    const stats = (await testbed.simulator.stats())[transport];
     expect(stats.acceptEncoding).toBe('identity');
     expect(stats.hostileAnswers).toBe(1);
     expect(logsOf(gateway)).toContain('upstream sent a compressed body it was not asked for');
@@ -145,13 +143,13 @@ describe.each(transports)('oversize answers over %s', (_name, transport, account
     ['chunked, without a Content-Length', 'oversize-chunked'],
   ] as const)('stops reading one %s at the account cap', async (_case, payload) => {
     const gateway = await gatewayWith({ maxResponseBytes: SMALL_CAP });
-    await simulator.setFaults({ [transport]: { hostile: payload } });
+    await testbed.simulator.setFaults({ [transport]: { hostile: payload } });
     const { result, ms, heapGrowth } = await timed(() => askFlow(gateway, account));
     expectUpstreamError(result);
     expect(ms).toBeLessThan(2_000);
     expect(heapGrowth).toBeLessThan(64 * MiB);
     expect(logsOf(gateway)).toContain(`response larger than ${SMALL_CAP} bytes`);
-    const stats = await simulator.stats();
+    const stats = await testbed.simulator.stats();
     expect(stats[transport].hostileAnswers).toBe(1);
     // What the simulator managed to hand over before the gateway hung up: socket buffers, not the body.
     expect(stats[transport].hostileBytesSent).toBeLessThan(OVERSIZE_BYTES / 2);
@@ -159,7 +157,7 @@ describe.each(transports)('oversize answers over %s', (_name, transport, account
 
   it('enforces the default cap of 20 MiB', async () => {
     const gateway = await gatewayWith();
-    await simulator.setFaults({ [transport]: { hostile: 'oversize-chunked' } });
+    await testbed.simulator.setFaults({ [transport]: { hostile: 'oversize-chunked' } });
     const { result, ms } = await timed(() => askFlow(gateway, account));
     expectUpstreamError(result);
     expect(ms).toBeLessThan(5_000);
@@ -170,19 +168,19 @@ describe.each(transports)('oversize answers over %s', (_name, transport, account
 describe.each(transports)('canary application keys over %s', (_name, transport, account) => {
   it('stay out of problems and logs when upstream echoes them back in its error', async () => {
     const gateway = await gatewayWith();
-    await simulator.setFaults({ [transport]: { hostile: 'echo' } });
+    await testbed.simulator.setFaults({ [transport]: { hostile: 'echo' } });
     expectUpstreamError(await askFlow(gateway, account));
     // Upstream did receive the key, and quoted it: in a SOAP fault's code, string and detail, or in REST's JSON.
-    expect((await simulator.stats())[transport].hostileAnswers).toBe(1);
+    expect((await testbed.simulator.stats())[transport].hostileAnswers).toBe(1);
     expect(logsOf(gateway)).toContain(transport === 'soap' ? 'upstream fault Client' : 'upstream answered 400');
   });
 
   it('stay out of problems and logs when the HTTP client fails with the request in its error', async () => {
     // One attempt: a cut-off answer is a network failure the gateway would otherwise retry.
     const gateway = await gatewayWith({ resilience: defaultResilience({ retryMaxAttempts: 1 }) });
-    await simulator.setFaults({ [transport]: { hostile: 'truncated' } });
+    await testbed.simulator.setFaults({ [transport]: { hostile: 'truncated' } });
     expectUpstreamError(await askFlow(gateway, account));
-    expect((await simulator.stats())[transport].hostileAnswers).toBe(1);
+    expect((await testbed.simulator.stats())[transport].hostileAnswers).toBe(1);
     expect(logsOf(gateway)).toMatch(/request failed: \w+/);
   });
 
@@ -203,8 +201,8 @@ describe('the WSDL', () => {
   let answer: (path: string) => { status: number; headers?: Record<string, string>; body?: string };
 
   beforeAll(async () => {
-    wsdl = await (await fetch(simulator.wsdlUrl)).text();
-    xsd = await (await fetch(simulator.wsdlUrl.replace(/\.wsdl$/, '.xsd'))).text();
+    wsdl = await (await fetch(testbed.simulator.wsdlUrl)).text();
+    xsd = await (await fetch(testbed.simulator.wsdlUrl.replace(/\.wsdl$/, '.xsd'))).text();
     mirror = createServer((req, res) => {
       const { status, headers, body } = answer(req.url ?? '');
       res.writeHead(status, { 'content-type': 'text/xml', ...headers }).end(body);
@@ -217,10 +215,10 @@ describe('the WSDL', () => {
   let wsdls = 0;
   /** A SOAP account whose WSDL is on the mirror, and whose calls go to the simulator. */
   const viaMirror = async (wsdlPath = `/${(wsdls += 1)}/service.wsdl`) => {
-    await simulator.reset();
+    await testbed.simulator.reset();
     const gateway = await gatewayWith({
       wsdl: `${mirrorUrl}${wsdlPath}`,
-      soapEndpoint: `${simulator.url}/interact/version/2/interactiondata/soap`,
+      soapEndpoint: `${testbed.simulator.url}/interact/version/2/interactiondata/soap`,
     });
     return { gateway, response: await askFlow(gateway, SOAP_ACCOUNT) };
   };
@@ -231,33 +229,33 @@ describe('the WSDL', () => {
     const { response } = await viaMirror();
     // The id is unknown upstream: a not-found proves the call was built from the mirrored WSDL.
     expect(response.status).toBe(404);
-    expect((await simulator.stats()).soap.wsdlRequests).toBe(0);
+    expect((await testbed.simulator.stats()).soap.wsdlRequests).toBe(0);
   });
 
   it('follows no redirect', async () => {
-    answer = () => ({ status: 302, headers: { location: simulator.wsdlUrl } });
+    answer = () => ({ status: 302, headers: { location: testbed.simulator.wsdlUrl } });
     const { gateway, response } = await viaMirror();
     expectUpstreamError(response);
-    expect((await simulator.stats()).soap.wsdlRequests).toBe(0);
+    expect((await testbed.simulator.stats()).soap.wsdlRequests).toBe(0);
     expect(logsOf(gateway)).toContain('WSDL could not be loaded');
   });
 
   it('imports nothing from another origin', async () => {
-    const foreign = simulator.wsdlUrl.replace(/\.wsdl$/, '.xsd');
+    const foreign = testbed.simulator.wsdlUrl.replace(/\.wsdl$/, '.xsd');
     answer = () => ({
       status: 200,
       body: wsdl.replace('schemaLocation="interactiondata.xsd"', `schemaLocation="${foreign}"`),
     });
     const { gateway, response } = await viaMirror();
     expectUpstreamError(response);
-    expect((await simulator.stats()).soap.wsdlRequests).toBe(0);
+    expect((await testbed.simulator.stats()).soap.wsdlRequests).toBe(0);
     expect(logsOf(gateway)).toContain('the WSDL imports from outside its own location');
   });
 
   it('is loaded by every account under its own limits, never taken from an earlier load', async () => {
     answer = mirrorsSimulator;
     expect((await viaMirror('/shared/service.wsdl')).response.status).toBe(404);
-    answer = () => ({ status: 302, headers: { location: simulator.wsdlUrl } });
+    answer = () => ({ status: 302, headers: { location: testbed.simulator.wsdlUrl } });
     expectUpstreamError((await viaMirror('/shared/service.wsdl')).response);
   });
 
