@@ -4,16 +4,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_IDS, startSimulator, type RunningSimulator } from './support/simulator.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_IDS } from './support/simulator.js';
 import { API_KEY_SCHEME, DOCS_PAGE_TITLE } from '../apps/gateway/src/docs/openapi.js';
 import type { DocsDemoSettings } from '../apps/gateway/src/config/gateway.schema.js';
 import { PROBLEM_TYPES } from '../apps/gateway/src/problems/problem-types.js';
-import { demoAccounts, startGateway, type RunningGateway } from './support/gateway.js';
+import type { RunningGateway } from './support/gateway.js';
+import { useTestbed } from './support/testbed.js';
 
 const run = promisify(execFile);
 
-let simulator: RunningSimulator;
+const testbed = useTestbed();
 let gateway: RunningGateway;
 let document: {
   info: { description: string };
@@ -41,14 +42,9 @@ let document: {
   };
 };
 
-beforeAll(async () => {
-  simulator = await startSimulator();
-  gateway = await startGateway({ accounts: demoAccounts(simulator) });
+beforeEach(async () => {
+  gateway = await testbed.gateway();
   document = (await gateway.http().get('/docs/openapi.json').expect(200)).body;
-});
-afterAll(async () => {
-  await gateway?.close();
-  await simulator?.close();
 });
 
 describe('OpenAPI document', () => {
@@ -222,36 +218,22 @@ describe('Swagger UI', () => {
   });
 
   it('keeps the key across reloads when configured to', async () => {
-    const persisting = await startGateway({
-      accounts: demoAccounts(simulator),
-      docs: { persistAuthorization: true },
-    });
-    try {
-      expect(await swaggerUiOptions(persisting)).toMatchObject({ persistAuthorization: true });
-    } finally {
-      await persisting.close();
-    }
+    const persisting = await testbed.gateway({ docs: { persistAuthorization: true } });
+    expect(await swaggerUiOptions(persisting)).toMatchObject({ persistAuthorization: true });
   });
 
   it('on a demo, gives its key, which account is REST and which SOAP, and the ids to try', async () => {
-    const demo = await startGateway({
-      accounts: demoAccounts(simulator),
-      docs: { persistAuthorization: false, demo: demoJson.docs.demo },
-    });
-    try {
-      const served = (await demo.http().get('/docs/openapi.json').expect(200)).body as typeof document;
-      const description = served.info.description;
-      expect(description).toContain("Authorize with the demo client's key, `demo-key`.");
-      expect(description).toContain('| `12345678` | REST |');
-      expect(description).toContain('| `12345679` | SOAP |');
-      expect(description).toContain(
-        '| `040100713` | interactionId | Four pages: an option, a yes/no switch and a list, a text input, two photos and a continue |',
-      );
-      expect(description).toContain('| `112233` | callerAttribute | The history of 040100713 |');
-      expect(served.components?.securitySchemes?.[API_KEY_SCHEME]?.description).toContain('`demo-key`');
-    } finally {
-      await demo.close();
-    }
+    const demo = await testbed.gateway({ docs: { persistAuthorization: false, demo: demoJson.docs.demo } });
+    const served = (await demo.http().get('/docs/openapi.json').expect(200)).body as typeof document;
+    const description = served.info.description;
+    expect(description).toContain("Authorize with the demo client's key, `demo-key`.");
+    expect(description).toContain('| `12345678` | REST |');
+    expect(description).toContain('| `12345679` | SOAP |');
+    expect(description).toContain(
+      '| `040100713` | interactionId | Four pages: an option, a yes/no switch and a list, a text input, two photos and a continue |',
+    );
+    expect(description).toContain('| `112233` | callerAttribute | The history of 040100713 |');
+    expect(served.components?.securitySchemes?.[API_KEY_SCHEME]?.description).toContain('`demo-key`');
   });
 
   it('lists, in the demo configuration, every id the simulator knows, under the path parameter it goes in', () => {
