@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import { PHOTO_NOT_FOUND_SENTENCE, restPhotoPath } from '@app/interact';
 import { credentialHeaders, type UpstreamAccount } from './upstream-account.js';
+import { upstreamConnection } from './upstream-http.js';
 import {
   UpstreamFailedError,
   UpstreamNotFoundError,
@@ -52,8 +53,7 @@ export class RestPhotoTransport {
     // not take the connections that flows are fetched over.
     this.pool = new Pool(base.origin, {
       connections: 32,
-      keepAliveTimeout: 30_000,
-      connectTimeout: account.timeoutMs,
+      ...upstreamConnection(account.timeoutMs),
       headersTimeout: account.timeoutMs,
       // Between two chunks, not in all: a large photo to a slow caller may take longer than any call.
       bodyTimeout: account.timeoutMs,

@@ -3,7 +3,7 @@ import { restFullFlowPath } from '@app/interact';
 import type { FlowLookup, FlowTransport, UpstreamAnswer } from './flow-transport.js';
 import { restStatusFailure } from './rest.payload.js';
 import { credentialHeaders, type UpstreamAccount } from './upstream-account.js';
-import { callSignal, fetchCapped } from './upstream-http.js';
+import { callSignal, fetchCapped, upstreamConnection } from './upstream-http.js';
 import { UpstreamTimeoutError, callFailure } from './upstream.errors.js';
 
 /** REST "Get Full Interaction Flow" over one keep-alive connection pool per account. */
@@ -19,8 +19,7 @@ export class RestFlowTransport implements FlowTransport {
     this.pathPrefix = base.pathname.replace(/\/+$/, '');
     this.pool = new Pool(base.origin, {
       connections: 64,
-      keepAliveTimeout: 30_000,
-      connectTimeout: account.timeoutMs,
+      ...upstreamConnection(account.timeoutMs),
     });
   }
 

@@ -3,7 +3,7 @@ import { Agent } from 'undici';
 import { SOAP_OPERATIONS, soapText } from '@app/interact';
 import type { FlowLookup, FlowTransport, UpstreamAnswer } from './flow-transport.js';
 import { credentialHeaders, type UpstreamAccount } from './upstream-account.js';
-import { callSignal, fetchCapped } from './upstream-http.js';
+import { callSignal, fetchCapped, upstreamConnection } from './upstream-http.js';
 import {
   PayloadError,
   UpstreamError,
@@ -145,7 +145,7 @@ export class SoapFlowTransport implements FlowTransport {
   private readonly credentials: Record<string, string>;
 
   constructor(private readonly account: UpstreamAccount) {
-    this.agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, connectTimeout: account.timeoutMs });
+    this.agent = new Agent({ connections: 64, ...upstreamConnection(account.timeoutMs) });
     this.credentials = credentialHeaders(account);
   }
 

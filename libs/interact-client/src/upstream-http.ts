@@ -4,6 +4,16 @@ import { UpstreamFailedError } from './upstream.errors.js';
 /** The statuses whose bodies are read as the answer: a history, or SOAP's fault. */
 const ANSWER_STATUSES = new Set([200, 500]);
 
+/**
+ * How every upstream dispatcher connects. HTTP/1.1 only: undici 8 would negotiate HTTP/2 with a
+ * TLS server that offers it, and then one connection would carry every call, so the pools'
+ * connection counts (which keep photos from starving flows) would no longer bound anything, on a
+ * protocol path that no test here exercises.
+ */
+export function upstreamConnection(timeoutMs: number) {
+  return { keepAliveTimeout: 30_000, connectTimeout: timeoutMs, allowH2: false } as const;
+}
+
 /** What bounds one call: its own timeout and, when the caller has one, the caller's deadline. */
 export function callSignal(timeoutMs: number, cancel?: AbortSignal): AbortSignal {
   const timeout = AbortSignal.timeout(timeoutMs);

@@ -71,14 +71,14 @@ export class ReadRefusedError extends Error {
 export class UpstreamDeadlineError extends UpstreamTimeoutError {}
 
 /** Only reads that failed on the network or with 502/503/504 are worth another try. */
-const retryable = (error: Error) => error instanceof UpstreamFailedError && error.retryable;
+const retryable = (error: unknown) => error instanceof UpstreamFailedError && error.retryable;
 
 /**
  * Failures, timeouts and calls the deadline cut off are what the breaker counts against Interact.
  * Not-found and rejected credentials are answers: they reach the breaker as Answered values, so that
  * it counts them as successes (cockatiel counts an error it does not handle as nothing at all).
  */
-const unhealthy = (error: Error) =>
+const unhealthy = (error: unknown) =>
   error instanceof UpstreamFailedError || error instanceof UpstreamTimeoutError || error instanceof TaskCancelledError;
 
 /** A bulkhead and the places each client holds in it, within its share. */
