@@ -35,7 +35,7 @@ describe('client authentication', () => {
     const response = await as(gw).get(REST_CLAIM).expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer realm="interact-flow-gateway"');
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(response.body).toMatchObject({ type: '/problems/unauthorized', status: 401 });
+    expect(response.body).toMatchObject({ type: '/problems/unauthorized', title: 'An API key is needed', status: 401 });
     expect((await testbed.simulator.stats()).total).toBe(0);
   });
 
@@ -57,6 +57,11 @@ describe('client authentication', () => {
     const gw = await gateway();
     const response = await as(gw, 'Bearer wrong-key').get(REST_CLAIM).expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer realm="interact-flow-gateway", error="invalid_token"');
+    expect(response.body).toMatchObject({
+      type: '/problems/invalid-api-key',
+      title: 'The API key is not valid',
+      status: 401,
+    });
     // A key that matched once is remembered: keys next to it must still be refused.
     await as(gw, 'Bearer desk-key').get(REST_CLAIM).expect(200);
     for (const near of ['Bearer desk-ke', 'Bearer desk-keyy', 'Bearer DESK-KEY']) {

@@ -86,7 +86,7 @@ export class AuthAndRateLimitHook implements OnModuleInit {
     const client = this.clientOf(key);
     if (!client) {
       throw new ProblemException(
-        'unauthorized',
+        'invalid-api-key',
         'The API key is not valid.',
         {},
         { 'www-authenticate': `${REALM}, error="invalid_token"` },

@@ -20,6 +20,7 @@ export const FLOW_PROBLEMS = [
   'validation-failed',
   'bad-request',
   'unauthorized',
+  'invalid-api-key',
   'forbidden',
   'rate-limited',
   'uri-too-long',

@@ -18,8 +18,14 @@ export const PROBLEM_TYPES = {
   unauthorized: {
     status: 401,
     title: 'An API key is needed',
+    description: 'The request sent no API key. Send the key of your client as Authorization: Bearer <key>.',
+  },
+  // A type of its own rather than another title for unauthorized: RFC 9457 keeps a type's title the same in every occurrence.
+  'invalid-api-key': {
+    status: 401,
+    title: 'The API key is not valid',
     description:
-      'Send the key of your client as Authorization: Bearer <key>. The WWW-Authenticate header says whether the key was missing or not valid.',
+      'The request sent an API key that belongs to no client (WWW-Authenticate says error="invalid_token"). Check the key of your client.',
   },
   forbidden: {
     status: 403,

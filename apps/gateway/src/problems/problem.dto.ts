@@ -59,6 +59,7 @@ const EXAMPLE_DETAILS: Record<ProblemSlug, string> = {
   'validation-failed': 'The request has 1 invalid field.',
   'bad-request': 'The request was rejected before it reached the API.',
   unauthorized: 'Send an API key as Authorization: Bearer <key>.',
+  'invalid-api-key': 'The API key is not valid.',
   forbidden: 'Client desk-app may not read this account.',
   'rate-limited': 'Client desk-app sent more than 600 requests this minute.',
   'uri-too-long': 'The request URL is longer than 12288 characters.',
@@ -97,14 +98,17 @@ const RETRY_AFTER = {
 
 type ProblemHeaders = Partial<Record<ProblemSlug, Record<string, object>>>;
 
+const WWW_AUTHENTICATE = {
+  'WWW-Authenticate': {
+    description: 'The Bearer scheme, with error="invalid_token" when a key was sent but is not valid.',
+    schema: { type: 'string', example: 'Bearer realm="interact-flow-gateway", error="invalid_token"' },
+  },
+};
+
 /** Headers that come with a problem, as a caller needs to read them. */
 const PROBLEM_HEADERS: ProblemHeaders = {
-  unauthorized: {
-    'WWW-Authenticate': {
-      description: 'The Bearer scheme, with error="invalid_token" when a key was sent but is not valid.',
-      schema: { type: 'string', example: 'Bearer realm="interact-flow-gateway", error="invalid_token"' },
-    },
-  },
+  unauthorized: WWW_AUTHENTICATE,
+  'invalid-api-key': WWW_AUTHENTICATE,
   'rate-limited': { 'Retry-After': RETRY_AFTER },
   'upstream-unavailable': { 'Retry-After': RETRY_AFTER },
   'gateway-overloaded': { 'Retry-After': RETRY_AFTER },
