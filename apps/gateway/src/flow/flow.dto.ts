@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches, NotContains, ValidateBy } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Length, Matches, NotContains, ValidateBy } from 'class-validator';
 import type { AnswerKind, Flow } from './flow.model.js';
 
 /**
@@ -20,6 +20,8 @@ const UNSAFE_WHEN_NORMALIZED = /[/\\]|^\.{1,2}$/;
 function LookupValue(field: string, description: string, example: string) {
   return applyDecorators(
     ApiProperty({ description, example, minLength: 1, maxLength: 128 }),
+    // First: an empty segment breaks most of the rules below, and only this one says what is wrong.
+    IsNotEmpty({ message: `${field} must not be empty` }),
     IsString(),
     Length(1, 128, { message: `${field} must be 1 to 128 characters long` }),
     Matches(/^(?!\s)[\s\S]*(?<!\s)$/, { message: `${field} must not begin or end with white space` }),
