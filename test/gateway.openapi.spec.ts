@@ -38,6 +38,7 @@ let document: {
   >;
   components?: {
     securitySchemes?: Record<string, { bearerFormat?: string; description?: string }>;
+    headers?: Record<string, unknown>;
     schemas?: Record<string, { properties: Record<string, Record<string, unknown>>; required?: string[] }>;
   };
 };
@@ -117,11 +118,28 @@ describe('OpenAPI document', () => {
   it('documents the headers a caller must read on a problem', () => {
     const flow = document.paths['/v1/accounts/{accountId}/interactions/{interactionId}/flow'].get;
     const headers = (status: string) => Object.keys(flow.responses[status].headers ?? {});
+    const rateLimit = ['RateLimit-Policy', 'RateLimit'];
     expect(headers('401')).toEqual(['WWW-Authenticate']);
-    expect(headers('429')).toEqual(['Retry-After']);
-    expect(headers('503')).toEqual(['Retry-After']);
-    expect(headers('404')).toEqual(['Cache-Status', 'Cache-Control']);
+    expect(headers('429')).toEqual(['Retry-After', ...rateLimit]);
+    expect(headers('503')).toEqual(['Retry-After', ...rateLimit]);
+    expect(headers('404')).toEqual(['Cache-Status', 'Cache-Control', ...rateLimit]);
     expect(document.components?.securitySchemes?.[API_KEY_SCHEME]).toMatchObject({ bearerFormat: 'opaque API key' });
+  });
+
+  it('documents the RateLimit fields on every answer of the API that comes after the client is admitted', () => {
+    const v1 = Object.entries(document.paths).filter(([path]) => path.startsWith('/v1/'));
+    expect(v1.length).toBeGreaterThanOrEqual(3);
+    for (const [path, item] of v1)
+      for (const [status, response] of Object.entries(item.get.responses)) {
+        const expected = ['401', '403', '405', '414', '431'].includes(status) ? [] : ['RateLimit-Policy', 'RateLimit'];
+        expect(
+          Object.keys(response.headers ?? {}).filter((name) => name.startsWith('RateLimit')),
+          `${path} ${status}`,
+        ).toEqual(expected);
+      }
+    expect(document.components?.headers?.RateLimit).toMatchObject({
+      schema: { type: 'string', example: '"per-minute";r=599;t=42' },
+    });
   });
 
   it('tells the two 503s of a flow apart: upstream not asked, or the gateway too busy to read its answer', () => {

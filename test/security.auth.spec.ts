@@ -222,6 +222,7 @@ describe('response headers', () => {
     const allowed = await as(open, 'Bearer desk-key').get(REST_CLAIM).set('Origin', 'https://desk.example');
     expect(allowed.headers['access-control-allow-origin']).toBe('https://desk.example');
     expect(allowed.headers['access-control-expose-headers']).toContain('Cache-Status');
+    expect(allowed.headers['access-control-expose-headers']).toContain('RateLimit, RateLimit-Policy');
     const other = await as(open, 'Bearer desk-key').get(REST_CLAIM).set('Origin', 'https://evil.example');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });

@@ -92,7 +92,7 @@ export async function createGatewayApp(
       origin: config.corsOrigins,
       methods: ['GET'],
       allowedHeaders: ['Authorization', 'Cache-Control', 'If-None-Match', 'X-Request-Id'],
-      exposedHeaders: ['Cache-Status', 'ETag', 'Retry-After', 'X-Request-Id'],
+      exposedHeaders: ['Cache-Status', 'ETag', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'],
     });
   }
   if (config.docsEnabled) serveDocs(app, buildOpenApiDocument(app, config), config.docs);

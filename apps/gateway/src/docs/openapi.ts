@@ -15,6 +15,43 @@ To try an operation: **Authorize** with your client's API key, open the operatio
 
 Errors are RFC 9457 problem details (\`application/problem+json\`); each problem type URI has a page under \`/problems\`.`;
 
+/** Statuses answered before the client is admitted (or even known): they carry no RateLimit fields. */
+const BEFORE_ADMISSION = new Set(['401', '403', '405', '414', '431']);
+
+/** draft-ietf-httpapi-ratelimit-headers, as the gateway fills it in: one policy, a client's requests per minute. */
+const RATE_LIMIT_HEADERS = {
+  'RateLimit-Policy': {
+    description:
+      'The client\'s quota: `q` requests in every window of `w` seconds, under the policy named "per-minute" (draft-ietf-httpapi-ratelimit-headers).',
+    schema: { type: 'string', example: '"per-minute";q=600;w=60' },
+  },
+  RateLimit: {
+    description:
+      'What remains of the quota: `r` more requests within the next `t` seconds, when the window starts again. `r` is what this gateway instance knows without asking the others, exact while one instance serves the client. On a 429, `r` is 0 and `t` is the Retry-After.',
+    schema: { type: 'string', example: '"per-minute";r=599;t=42' },
+  },
+};
+
+/**
+ * Every answer of the API after the client was admitted carries the RateLimit fields (the
+ * authentication hook sets them on both paths of a request): documented here once, on every
+ * response of every /v1 operation that can come after admission.
+ */
+function documentRateLimits(document: OpenAPIObject): OpenAPIObject {
+  const refs = Object.fromEntries(
+    Object.keys(RATE_LIMIT_HEADERS).map((name) => [name, { $ref: `#/components/headers/${name}` }]),
+  );
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (!path.startsWith('/v1/')) continue;
+    for (const operation of Object.values(item) as Array<{ responses?: Record<string, { headers?: object }> }>) {
+      for (const [status, response] of Object.entries(operation.responses ?? {}))
+        if (!BEFORE_ADMISSION.has(status)) response.headers = { ...response.headers, ...refs };
+    }
+  }
+  document.components = { ...document.components, headers: { ...document.components?.headers, ...RATE_LIMIT_HEADERS } };
+  return document;
+}
+
 const TRANSPORTS: Record<GatewayAccount['transport'], string> = { rest: 'REST', soap: 'SOAP' };
 
 /** Markdown, as Swagger UI renders the description: the demo's key, its accounts, and the ids to try. */
@@ -66,7 +103,7 @@ export function buildOpenApiDocument(app: INestApplication, config: GatewayConfi
     .addTag('flows', 'Full interaction flows, by interaction id or caller attribute')
     .addTag('problems', 'Descriptions of the problem types the API answers with')
     .build();
-  return SwaggerModule.createDocument(app, info);
+  return documentRateLimits(SwaggerModule.createDocument(app, info));
 }
 
 /** Swagger UI at /docs, the document at /docs/openapi.json. */
