@@ -1,9 +1,10 @@
 import request, { type Response } from 'supertest';
+import { Client } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { DEMO_IDS } from './support/simulator.js';
-import { REST_ACCOUNT, apiClient } from './support/gateway.js';
+import { REST_ACCOUNT, TEST_API_KEY, apiClient, type RunningGateway } from './support/gateway.js';
 import { useTestbed } from './support/testbed.js';
-import { flowPath } from './support/paths.js';
+import { flowPath, photoPath } from './support/paths.js';
 
 const testbed = useTestbed();
 
@@ -97,6 +98,81 @@ describe('RateLimit fields', () => {
     ]) {
       expect(refused.headers['ratelimit']).toBeUndefined();
       expect(refused.headers['ratelimit-policy']).toBeUndefined();
+    }
+  });
+});
+
+describe('methods', () => {
+  const PATHS = [
+    CLAIM,
+    flowPath(REST_ACCOUNT, { callerAttribute: DEMO_IDS.claimAttribute }),
+    photoPath(REST_ACCOUNT, DEMO_IDS.claim, 'cgNfCv18QzqrmozmD6ctD4'),
+    '/problems/not-found',
+    '/docs/openapi.json',
+  ];
+  const METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'PURGE', 'OPTIONS', 'TRACE'];
+
+  /** Each method on each path, with the test client's key or none: the method is refused before the key is read. */
+  async function refusals(gw: RunningGateway) {
+    const client = new Client(gw.url);
+    try {
+      const answers = [];
+      for (const path of PATHS)
+        for (const method of METHODS)
+          for (const headers of [{ authorization: `Bearer ${TEST_API_KEY}` }, {}]) {
+            const response = await client.request({ method: method as 'GET', path, headers });
+            const body = (await response.body.json()) as { type: string; detail: string; instance: string };
+            answers.push({
+              method,
+              path,
+              status: response.statusCode,
+              allow: response.headers.allow,
+              contentType: response.headers['content-type'],
+              rateLimit: response.headers.ratelimit,
+              body: { type: body.type, detail: body.detail, instance: body.instance },
+            });
+          }
+      return answers;
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('answers a method a path does not take with 405 and Allow, the same before and after its flow is cached', async () => {
+    const gw = await testbed.gateway();
+    const before = await refusals(gw);
+    for (const answer of before)
+      expect(answer).toEqual({
+        method: answer.method,
+        path: answer.path,
+        status: 405,
+        allow: 'GET, HEAD',
+        contentType: 'application/problem+json; charset=utf-8',
+        rateLimit: undefined,
+        body: {
+          type: '/problems/method-not-allowed',
+          detail: `${answer.path} does not take ${answer.method}; it takes GET, HEAD.`,
+          instance: answer.path,
+        },
+      });
+    await gw.http().get(CLAIM).expect(200);
+    expect((await gw.http().get(CLAIM).expect(200)).headers['cache-status']).toContain('; hit;');
+    expect(await refusals(gw)).toEqual(before);
+    expect((await testbed.simulator.stats()).total).toBe(1);
+  });
+
+  it('keeps 404 for a path no route has, whatever the method', async () => {
+    const client = new Client((await testbed.gateway()).url);
+    try {
+      for (const path of ['/v1/nowhere', `${CLAIM}/more`, '/v1/accounts', '/problems'])
+        for (const method of ['GET', 'POST', 'DELETE'] as const) {
+          const response = await client.request({ method, path, headers: { authorization: `Bearer ${TEST_API_KEY}` } });
+          expect(response.statusCode, `${method} ${path}`).toBe(404);
+          expect(response.headers.allow).toBeUndefined();
+          expect(((await response.body.json()) as { type: string }).type).toBe('/problems/not-found');
+        }
+    } finally {
+      await client.close();
     }
   });
 });

@@ -86,7 +86,7 @@ const HOSTILE: Array<[string, string, number, Record<string, string>?]> = [
   ['caller attribute CRLF', byAttribute('x%0D%0Ay'), 400],
   ['caller attribute NUL', byAttribute('%00'), 400],
   ['caller attribute overlong UTF-8', byAttribute('%C0%AF'), 400],
-  ['a method the API does not have', byId(DEMO_IDS.claim), 404, { method: 'DELETE' }],
+  ['a method the API does not have', byId(DEMO_IDS.claim), 405, { method: 'DELETE' }],
   ['a 20 kB header', byId(DEMO_IDS.claim), 431, { 'x-padding': 'p'.repeat(20_000) }],
 ];
 

@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminServer } from './admin/admin.server.js';
+import { AllowedMethods } from './allowed-methods.js';
 import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { buildOpenApiDocument, serveDocs } from './docs/openapi.js';
@@ -60,6 +61,9 @@ export async function createGatewayApp(
     logController.close();
     done();
   });
+  const allowedMethods = new AllowedMethods();
+  // Before Nest and the docs register their routes, so that it sees every one.
+  adapter.getInstance().addHook('onRoute', (route) => allowedMethods.add(route));
   const security = securityHeaders();
   // Callback hooks rather than async ones here and in the other per-request hooks: a promise per
   // request and hook is garbage that a cache hit pays for.
@@ -79,6 +83,24 @@ export async function createGatewayApp(
         ),
       );
       return;
+    }
+    if (request.is404) {
+      // Before authentication: the path exists whatever the key, as an unknown one is 404 whatever the key.
+      const path = request.url.split('?', 1)[0];
+      const allow = allowedMethods.allowedOn(path);
+      if (allow !== undefined) {
+        void sendProblem(
+          reply.header('allow', allow),
+          405,
+          problemBody(
+            'method-not-allowed',
+            `${path} does not take ${request.method}; it takes ${allow}.`,
+            request,
+            config.publicBaseUrl,
+          ),
+        );
+        return;
+      }
     }
     done();
   });

@@ -22,6 +22,7 @@ export const FLOW_PROBLEMS = [
   'unauthorized',
   'invalid-api-key',
   'forbidden',
+  'method-not-allowed',
   'rate-limited',
   'uri-too-long',
   'account-not-found',

@@ -43,6 +43,12 @@ export const PROBLEM_TYPES = {
     title: 'The request URL is too long',
     description: 'URLs longer than 12,288 characters are refused before routing.',
   },
+  'method-not-allowed': {
+    status: 405,
+    title: 'The path does not take this method',
+    description:
+      'The path exists, but not for the method of the request. The Allow header lists the methods it takes: GET and HEAD for every path of the API.',
+  },
   'not-found': {
     status: 404,
     title: 'No such resource',

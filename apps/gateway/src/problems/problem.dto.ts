@@ -63,6 +63,7 @@ const EXAMPLE_DETAILS: Record<ProblemSlug, string> = {
   forbidden: 'Client desk-app may not read this account.',
   'rate-limited': 'Client desk-app sent more than 600 requests this minute.',
   'uri-too-long': 'The request URL is longer than 12288 characters.',
+  'method-not-allowed': '/v1/accounts/12345678/interactions/040100713/flow does not take POST; it takes GET, HEAD.',
   'not-found': 'No route for GET /v1/nothing.',
   'account-not-found': 'No Interact account 99999999 is configured.',
   'interaction-not-found':
@@ -109,6 +110,12 @@ const WWW_AUTHENTICATE = {
 const PROBLEM_HEADERS: ProblemHeaders = {
   unauthorized: WWW_AUTHENTICATE,
   'invalid-api-key': WWW_AUTHENTICATE,
+  'method-not-allowed': {
+    Allow: {
+      description: 'The methods the path takes.',
+      schema: { type: 'string', example: 'GET, HEAD' },
+    },
+  },
   'rate-limited': { 'Retry-After': RETRY_AFTER },
   'upstream-unavailable': { 'Retry-After': RETRY_AFTER },
   'gateway-overloaded': { 'Retry-After': RETRY_AFTER },
