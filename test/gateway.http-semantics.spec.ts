@@ -176,3 +176,47 @@ describe('methods', () => {
     }
   });
 });
+
+describe('HEAD', () => {
+  it('answers as GET does, without the body, before the flow is cached and on a fresh hit', async () => {
+    const gw = await testbed.gateway();
+    const client = new Client(gw.url);
+    const head = async (path: string, headers: Record<string, string> = {}) => {
+      const response = await client.request({
+        method: 'HEAD',
+        path,
+        headers: { authorization: `Bearer ${TEST_API_KEY}`, ...headers },
+      });
+      return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+    };
+    try {
+      const miss = await head(CLAIM);
+      expect(miss).toMatchObject({ status: 200, body: '' });
+      expect(miss.headers['cache-status']).toContain('; fwd=miss;');
+      const get = await gw.http().get(CLAIM).expect(200);
+      const hit = await head(CLAIM);
+      expect(hit).toMatchObject({ status: 200, body: '' });
+      expect(hit.headers['cache-status']).toContain('; hit;');
+      for (const answer of [miss, hit]) {
+        expect(answer.headers['content-type']).toBe(get.headers['content-type']);
+        expect(answer.headers['content-length']).toBe(String(Buffer.byteLength(get.text)));
+        expect(answer.headers.etag).toBe(get.headers.etag);
+        expect(answer.headers.ratelimit).toMatch(/^"per-minute";r=\d+;t=\d+$/);
+      }
+      expect(await head(CLAIM, { 'if-none-match': get.headers.etag })).toMatchObject({ status: 304, body: '' });
+
+      const notFound = await head(flowPath(REST_ACCOUNT, DEMO_IDS.notFound));
+      expect(notFound).toMatchObject({ status: 404, body: '' });
+      expect(notFound.headers['content-type']).toMatch(/^application\/problem\+json/);
+
+      const href = (get.body as { pages: Array<{ photos: Array<{ href: string }> }> }).pages.flatMap(
+        (page) => page.photos,
+      )[0].href;
+      const photo = await head(href);
+      expect(photo).toMatchObject({ status: 200, body: '' });
+      expect(photo.headers['content-type']).toMatch(/^image\//);
+    } finally {
+      await client.close();
+    }
+  });
+});

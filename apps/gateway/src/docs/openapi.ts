@@ -13,6 +13,8 @@ const SERVICE = `What a customer did in a Uniphore Interact flow, every page, an
 
 To try an operation: **Authorize** with your client's API key, open the operation, **Try it out**, give an account id and an interaction id or caller attribute, then **Execute**.
 
+Every operation also answers \`HEAD\`: the same status and headers as its \`GET\`, without the body.
+
 Errors are RFC 9457 problem details (\`application/problem+json\`); each problem type URI has a page under \`/problems\`.`;
 
 /** Statuses answered before the client is admitted (or even known): they carry no RateLimit fields. */
