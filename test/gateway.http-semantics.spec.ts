@@ -220,3 +220,95 @@ describe('HEAD', () => {
     }
   });
 });
+
+describe('Accept', () => {
+  /** The status and type of each answer to path with each Accept, undefined sending none. */
+  async function answersTo(gw: RunningGateway, path: string, accepts: Array<string | undefined>) {
+    const client = new Client(gw.url);
+    try {
+      const answers = [];
+      for (const accept of accepts) {
+        const response = await client.request({
+          method: 'GET',
+          path,
+          headers: { authorization: `Bearer ${TEST_API_KEY}`, ...(accept !== undefined && { accept }) },
+        });
+        const body = await response.body.text();
+        answers.push({
+          accept,
+          status: response.statusCode,
+          contentType: response.headers['content-type'],
+          type: response.statusCode === 406 ? (JSON.parse(body) as { type: string }).type : undefined,
+          rateLimited: typeof response.headers.ratelimit === 'string',
+        });
+      }
+      return answers;
+    } finally {
+      await client.close();
+    }
+  }
+
+  const FLOW_ACCEPTED = [
+    undefined,
+    '*/*',
+    'application/*',
+    'application/json',
+    'APPLICATION/JSON; charset=utf-8',
+    'application/json;q=0.1, text/html',
+    'application/problem+json',
+    'text/html, */*;q=0.01',
+    'not a media range',
+  ];
+  const FLOW_REFUSED = [
+    'text/html',
+    'image/png, text/*',
+    'application/xml',
+    'application/json;q=0, application/problem+json;q=0, */*',
+    '*/*;q=0',
+    'application/*;q=0',
+  ];
+
+  it('answers a flow to any Accept that admits JSON, and 406 to one that excludes it, on both paths', async () => {
+    const gw = await testbed.gateway();
+    const accepted = {
+      status: 200,
+      contentType: 'application/json; charset=utf-8',
+      type: undefined,
+      rateLimited: true,
+    };
+    const refused = {
+      status: 406,
+      contentType: 'application/problem+json; charset=utf-8',
+      type: '/problems/not-acceptable',
+      rateLimited: true,
+    };
+    const expected = [
+      ...FLOW_ACCEPTED.map((accept) => ({ accept, ...accepted })),
+      ...FLOW_REFUSED.map((accept) => ({ accept, ...refused })),
+    ];
+    // The first request fills the cache: every later one is a fresh hit, refused or not.
+    const first = await answersTo(gw, CLAIM, [...FLOW_ACCEPTED, ...FLOW_REFUSED]);
+    expect(first).toEqual(expected);
+    const hit = await gw.http().get(CLAIM).expect(200);
+    expect(hit.headers['cache-status']).toContain('; hit;');
+    expect(await answersTo(gw, CLAIM, [...FLOW_ACCEPTED, ...FLOW_REFUSED])).toEqual(expected);
+    // A refusal on the Nest path, with a flow not cached.
+    const uncached = await answersTo(gw, flowPath(REST_ACCOUNT, DEMO_IDS.callback), FLOW_REFUSED);
+    expect(uncached).toEqual(FLOW_REFUSED.map((accept) => ({ accept, ...refused })));
+    expect((await testbed.simulator.stats()).total).toBe(1);
+  });
+
+  it('answers a photo to any Accept that admits an image, and 406 to one that admits none', async () => {
+    const gw = await testbed.gateway();
+    const flow = (await gw.http().get(CLAIM).expect(200)).body as { pages: Array<{ photos: Array<{ href: string }> }> };
+    const href = flow.pages.flatMap((page) => page.photos)[0].href;
+    const accepted = [undefined, '*/*', 'image/*', 'image/webp', 'image/png, */*;q=0.1', 'text/html, image/*;q=0.2'];
+    const refused = ['application/json', 'text/html', 'image/*;q=0', 'application/problem+json'];
+    const answers = await answersTo(gw, href, [...accepted, ...refused]);
+    expect(answers.map(({ accept, status }) => ({ accept, status }))).toEqual([
+      ...accepted.map((accept) => ({ accept, status: 200 })),
+      ...refused.map((accept) => ({ accept, status: 406 })),
+    ]);
+    for (const answer of answers.filter(({ status }) => status === 200)) expect(answer.contentType).toMatch(/^image\//);
+  });
+});

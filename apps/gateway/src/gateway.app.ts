@@ -12,6 +12,7 @@ import { AllowedMethods } from './allowed-methods.js';
 import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { buildOpenApiDocument, serveDocs } from './docs/openapi.js';
+import { acceptsAny } from './media-types.js';
 import { securityHeaders } from './security-headers.js';
 import { RequestLogController, createLoggers } from './logging/logger.js';
 import { problemBody, sendProblem } from './problems/problem.filter.js';
@@ -103,6 +104,22 @@ export async function createGatewayApp(
       }
     }
     done();
+  });
+  // After authentication (onRequest) and before both paths of a request: the cache-hit hook
+  // (preHandler) and Nest's handler, which validates.
+  adapter.getInstance().addHook('preValidation', (request, reply, done) => {
+    const produces = request.routeOptions.config.produces;
+    if (produces === undefined || acceptsAny(request.headers.accept, produces)) return done();
+    void sendProblem(
+      reply,
+      406,
+      problemBody(
+        'not-acceptable',
+        `The request's Accept admits none of ${produces.join(', ')}.`,
+        request,
+        config.publicBaseUrl,
+      ),
+    );
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, loggers), adapter, {
     bufferLogs: true,

@@ -10,10 +10,11 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { API_KEY_SCHEME } from '../docs/openapi.js';
+import { Produces } from '../media-types.js';
 import { ApiProblemResponses } from '../problems/problem.dto.js';
 import { FlowDto, FlowQuery, type AccountParams } from './flow.dto.js';
 import { ACCOUNT_ROUTE, LOOKUP_ROUTES, type LookupRoute } from './flow.lookups.js';
-import { sendFlow, wantsNoCache } from './flow.http.js';
+import { FLOW_MEDIA_TYPES, sendFlow, wantsNoCache } from './flow.http.js';
 import { FlowService } from './flow.service.js';
 
 export const FLOW_PROBLEMS = [
@@ -23,6 +24,7 @@ export const FLOW_PROBLEMS = [
   'invalid-api-key',
   'forbidden',
   'method-not-allowed',
+  'not-acceptable',
   'rate-limited',
   'uri-too-long',
   'account-not-found',
@@ -136,7 +138,11 @@ function defineHandler(name: string, route: LookupRoute, path: string, documenta
   Headers()(prototype, name, 2);
   Query()(prototype, name, 1);
   Param()(prototype, name, 0);
-  applyDecorators(documentation, Get(path))(prototype, name, Object.getOwnPropertyDescriptor(prototype, name));
+  applyDecorators(documentation, Produces(...FLOW_MEDIA_TYPES), Get(path))(
+    prototype,
+    name,
+    Object.getOwnPropertyDescriptor(prototype, name),
+  );
 }
 
 for (const route of LOOKUP_ROUTES) {

@@ -49,6 +49,12 @@ export const PROBLEM_TYPES = {
     description:
       'The path exists, but not for the method of the request. The Allow header lists the methods it takes: GET and HEAD for every path of the API.',
   },
+  'not-acceptable': {
+    status: 406,
+    title: 'The request accepts no type the answer comes in',
+    description:
+      'The Accept header weighs every type the operation answers in at 0, or names none of them: application/json for a flow, an image type for a photo. Problems, this one included, are always application/problem+json.',
+  },
   'not-found': {
     status: 404,
     title: 'No such resource',
