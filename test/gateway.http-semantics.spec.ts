@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { maxHeaderSize } from 'node:http';
+import { connect } from 'node:net';
 import request, { type Response } from 'supertest';
 import { Client } from 'undici';
 import { describe, expect, it } from 'vitest';
@@ -310,5 +313,68 @@ describe('Accept', () => {
       ...refused.map((accept) => ({ accept, status: 406 })),
     ]);
     for (const answer of answers.filter(({ status }) => status === 200)) expect(answer.contentType).toMatch(/^image\//);
+  });
+});
+
+describe('a header section too large', () => {
+  /** What the gateway answers to bytes written as they come, in the chunks given. */
+  async function rawAnswer(url: string, chunks: string[]): Promise<string> {
+    const { port } = new URL(url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    let answer = '';
+    socket.on('data', (data: Buffer) => (answer += data.toString('latin1')));
+    const closed = once(socket, 'close');
+    for (const chunk of chunks) {
+      if (socket.destroyed) break;
+      socket.write(chunk);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await closed;
+    return answer;
+  }
+
+  it('is answered 431 as a problem, before routing, the same before and after the flow is cached', async () => {
+    const gw = await testbed.gateway();
+    const client = new Client(gw.url);
+    const oversized = async () => {
+      const response = await client.request({
+        method: 'GET',
+        path: `${CLAIM}?widerSearch=false`,
+        headers: { authorization: `Bearer ${TEST_API_KEY}`, 'x-padding': 'p'.repeat(20_000) },
+      });
+      const body = (await response.body.json()) as Record<string, unknown>;
+      expect(response.statusCode).toBe(431);
+      expect(response.headers['content-type']).toBe('application/problem+json');
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers.connection).toBe('close');
+      expect(body.requestId).toBe(response.headers['x-request-id']);
+      return { ...body, requestId: undefined };
+    };
+    try {
+      const before = await oversized();
+      expect(before).toEqual({
+        type: '/problems/headers-too-large',
+        title: 'The request headers are too large',
+        status: 431,
+        detail: `The request's header section is larger than ${maxHeaderSize} bytes.`,
+        instance: `${CLAIM}?widerSearch=false`,
+        requestId: undefined,
+      });
+      await gw.http().get(CLAIM).expect(200);
+      expect((await gw.http().get(CLAIM).expect(200)).headers['cache-status']).toContain('; hit;');
+      expect(await oversized()).toEqual(before);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('names the request’s own URL with an empty instance when the request line came in an earlier packet', async () => {
+    const gw = await testbed.gateway();
+    const padding = Array.from({ length: 40 }, (_, i) => `x-padding-${i}: ${'p'.repeat(1_000)}\r\n`);
+    const answer = await rawAnswer(gw.url, [`GET ${CLAIM} HTTP/1.1\r\nhost: gateway\r\n`, ...padding, '\r\n']);
+    expect(answer).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+    expect(body).toMatchObject({ type: '/problems/headers-too-large', status: 431, instance: '' });
   });
 });

@@ -12,6 +12,7 @@ import { AllowedMethods } from './allowed-methods.js';
 import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { buildOpenApiDocument, serveDocs } from './docs/openapi.js';
+import { answerHeaderOverflowAsProblem } from './header-overflow.js';
 import { acceptsAny } from './media-types.js';
 import { securityHeaders } from './security-headers.js';
 import { RequestLogController, createLoggers } from './logging/logger.js';
@@ -66,6 +67,7 @@ export async function createGatewayApp(
   // Before Nest and the docs register their routes, so that it sees every one.
   adapter.getInstance().addHook('onRoute', (route) => allowedMethods.add(route));
   const security = securityHeaders();
+  answerHeaderOverflowAsProblem(adapter.getInstance().server, security, config.publicBaseUrl);
   // Callback hooks rather than async ones here and in the other per-request hooks: a promise per
   // request and hook is garbage that a cache hit pays for.
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {

@@ -27,6 +27,7 @@ export const FLOW_PROBLEMS = [
   'not-acceptable',
   'rate-limited',
   'uri-too-long',
+  'headers-too-large',
   'account-not-found',
   'interaction-not-found',
   'upstream-unauthorized',

@@ -55,6 +55,12 @@ export const PROBLEM_TYPES = {
     description:
       'The Accept header weighs every type the operation answers in at 0, or names none of them: application/json for a flow, an image type for a photo. Problems, this one included, are always application/problem+json.',
   },
+  'headers-too-large': {
+    status: 431,
+    title: 'The request headers are too large',
+    description:
+      'The request header section is larger than the gateway reads (16 KiB, Node.js’s maxHeaderSize). It is refused before routing, and the connection closes.',
+  },
   'not-found': {
     status: 404,
     title: 'No such resource',

@@ -65,6 +65,7 @@ const EXAMPLE_DETAILS: Record<ProblemSlug, string> = {
   'uri-too-long': 'The request URL is longer than 12288 characters.',
   'method-not-allowed': '/v1/accounts/12345678/interactions/040100713/flow does not take POST; it takes GET, HEAD.',
   'not-acceptable': "The request's Accept admits none of application/json, application/problem+json.",
+  'headers-too-large': "The request's header section is larger than 16384 bytes.",
   'not-found': 'No route for GET /v1/nothing.',
   'account-not-found': 'No Interact account 99999999 is configured.',
   'interaction-not-found':
