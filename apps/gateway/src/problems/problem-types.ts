@@ -51,7 +51,7 @@ export const PROBLEM_TYPES = {
   },
   'not-acceptable': {
     status: 406,
-    title: 'The request accepts no type the answer comes in',
+    title: 'The request accepts none of the types the answer comes in',
     description:
       'The Accept header weighs every type the operation answers in at 0, or names none of them: application/json for a flow, an image type for a photo. Problems, this one included, are always application/problem+json.',
   },
