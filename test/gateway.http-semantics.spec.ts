@@ -207,6 +207,7 @@ describe('HEAD', () => {
         expect(answer.headers.ratelimit).toMatch(/^"per-minute";r=\d+;t=\d+$/);
       }
       expect(await head(CLAIM, { 'if-none-match': get.headers.etag })).toMatchObject({ status: 304, body: '' });
+      expect(await head(CLAIM, { accept: 'text/html' })).toMatchObject({ status: 406, body: '' });
 
       const notFound = await head(flowPath(REST_ACCOUNT, DEMO_IDS.notFound));
       expect(notFound).toMatchObject({ status: 404, body: '' });

@@ -13,7 +13,7 @@ import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { buildOpenApiDocument, serveDocs } from './docs/openapi.js';
 import { answerHeaderOverflowAsProblem } from './header-overflow.js';
-import { acceptsAny } from './media-types.js';
+import { refuseUnacceptable } from './media-types.js';
 import { securityHeaders } from './security-headers.js';
 import { RequestLogController, createLoggers } from './logging/logger.js';
 import { problemBody, sendProblem } from './problems/problem.filter.js';
@@ -65,7 +65,13 @@ export async function createGatewayApp(
   });
   const allowedMethods = new AllowedMethods();
   // Before Nest and the docs register their routes, so that it sees every one.
-  adapter.getInstance().addHook('onRoute', (route) => allowedMethods.add(route));
+  adapter.getInstance().addHook('onRoute', (route) => {
+    allowedMethods.add(route);
+    const produces = route.config?.produces;
+    // On the routes that declare their types alone: the others pay nothing for it.
+    if (produces !== undefined)
+      route.preValidation = [refuseUnacceptable(produces, config.publicBaseUrl), ...[route.preValidation ?? []].flat()];
+  });
   const security = securityHeaders();
   answerHeaderOverflowAsProblem(adapter.getInstance().server, security, config.publicBaseUrl);
   // Callback hooks rather than async ones here and in the other per-request hooks: a promise per
@@ -106,22 +112,6 @@ export async function createGatewayApp(
       }
     }
     done();
-  });
-  // After authentication (onRequest) and before both paths of a request: the cache-hit hook
-  // (preHandler) and Nest's handler, which validates.
-  adapter.getInstance().addHook('preValidation', (request, reply, done) => {
-    const produces = request.routeOptions.config.produces;
-    if (produces === undefined || acceptsAny(request.headers.accept, produces)) return done();
-    void sendProblem(
-      reply,
-      406,
-      problemBody(
-        'not-acceptable',
-        `The request's Accept admits none of ${produces.join(', ')}.`,
-        request,
-        config.publicBaseUrl,
-      ),
-    );
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, loggers), adapter, {
     bufferLogs: true,

@@ -1,4 +1,6 @@
 import { RouteConfig } from '@nestjs/platform-fastify';
+import type { preValidationHookHandler } from 'fastify';
+import { problemBody, sendProblem } from './problems/problem.filter.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -62,4 +64,19 @@ export function acceptsAny(accept: string | undefined, mediaTypes: readonly stri
   if (accept === undefined || accept === '*/*') return true;
   const ranges = mediaRanges(accept);
   return ranges.length === 0 || mediaTypes.some((mediaType) => weightOf(mediaType, ranges) > 0);
+}
+
+/**
+ * A route's own preValidation hook: after authentication (onRequest) and before both paths of a
+ * request, the cache-hit hook (preHandler) and Nest's handler, which validates.
+ */
+export function refuseUnacceptable(
+  mediaTypes: readonly string[],
+  publicBaseUrl: string | undefined,
+): preValidationHookHandler {
+  const detail = `The request's Accept admits none of ${mediaTypes.join(', ')}.`;
+  return (request, reply, done) => {
+    if (acceptsAny(request.headers.accept, mediaTypes)) return done();
+    void sendProblem(reply, 406, problemBody('not-acceptable', detail, request, publicBaseUrl));
+  };
 }
