@@ -346,7 +346,7 @@ describe('a header section too large', () => {
       });
       const body = (await response.body.json()) as Record<string, unknown>;
       expect(response.statusCode).toBe(431);
-      expect(response.headers['content-type']).toBe('application/problem+json');
+      expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.headers.connection).toBe('close');
       expect(body.requestId).toBe(response.headers['x-request-id']);

@@ -34,7 +34,7 @@ export function answerHeaderOverflowAsProblem(
     const fields = {
       ...headers,
       'x-request-id': id,
-      'content-type': PROBLEM_CONTENT_TYPE,
+      'content-type': `${PROBLEM_CONTENT_TYPE}; charset=utf-8`,
       'content-length': String(Buffer.byteLength(body)),
       connection: 'close',
     };
