@@ -37,7 +37,8 @@ export class ProblemDto {
   detail!: string;
 
   @ApiProperty({
-    description: 'The request path this occurrence belongs to.',
+    description:
+      "The request path this occurrence belongs to; empty (the request's own URL) on a 431 whose request line could not be read.",
     example: '/v1/accounts/12345678/interactions/000000000/flow',
   })
   instance!: string;
