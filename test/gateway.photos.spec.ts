@@ -7,6 +7,7 @@ import { redisCache } from './support/redis.js';
 import { DEMO_ACCOUNTS, DEMO_IDS, credentialHeaders } from './support/simulator.js';
 import { useTestbed } from './support/testbed.js';
 import { flowPath, photoPath } from './support/paths.js';
+import { metricValue } from './support/metrics.js';
 
 const testbed = useTestbed();
 
@@ -71,6 +72,26 @@ describe.each([
       path: PHOTO_PATHS.claimJpeg,
       maxSize: null,
     });
+  });
+
+  it('counts photo calls, their durations and cache reads under operation="photo", apart from the flow', async () => {
+    const gateway = await testbed.gateway();
+    const path = photoPath(account, DEMO_IDS.claim, photoIdOf(PHOTO_PATHS.claimPng));
+    await gateway.http().get(path).expect(200); // a photo miss, after a flow miss
+    await gateway.http().get(path).expect(200); // a photo hit, after a flow hit
+    const text = (await gateway.admin().get('/metrics')).text;
+    const flowLabels = { account, transport: account === SOAP_ACCOUNT ? 'soap' : 'rest', operation: 'flow' };
+    // Photos are REST whatever the account's wire.
+    const photoLabels = { account, transport: 'rest', operation: 'photo' };
+    for (const calls of [flowLabels, photoLabels]) {
+      expect(metricValue(text, 'interact_upstream_requests_total', { ...calls, outcome: 'success' })).toBe(1);
+      expect(
+        metricValue(text, 'interact_upstream_request_duration_seconds_count', { ...calls, outcome: 'success' }),
+      ).toBe(1);
+    }
+    for (const operation of ['flow', 'photo'])
+      for (const result of ['miss', 'hit'])
+        expect(metricValue(text, 'interact_cache_requests_total', { operation, result })).toBe(1);
   });
 });
 
@@ -199,6 +220,10 @@ describe('the photo route', () => {
       .expect(404);
     expect(second.headers['cache-status']).toContain('hit');
     expect(await photoCalls()).toBe(1);
+    const text = (await gateway.admin().get('/metrics')).text;
+    const calls = { account: REST_ACCOUNT, transport: 'rest', operation: 'photo' };
+    expect(metricValue(text, 'interact_upstream_requests_total', { ...calls, outcome: 'not_found' })).toBe(1);
+    expect(metricValue(text, 'interact_cache_requests_total', { operation: 'photo', result: 'hit' })).toBe(1);
   });
 
   it.each([
@@ -309,6 +334,11 @@ describe('the photo route', () => {
     const statuses = (await burst).map((response) => response.status).sort();
     // One in flight, one queued, the rest refused by the photo bulkhead alone.
     expect(statuses).toEqual([200, 200, 503, 503]);
+    const text = (await gateway.admin().get('/metrics')).text;
+    const refusals = (operation: string) =>
+      metricValue(text, 'interact_refusals_total', { account: REST_ACCOUNT, operation, reason: 'bulkhead_full' });
+    expect(refusals('photo')).toBe(2);
+    expect(refusals('flow')).toBeUndefined();
   });
 });
 
