@@ -10,7 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminServer } from './admin/admin.server.js';
 import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './config/gateway.config.js';
-import { buildOpenApiDocument, serveDocs } from './docs/openapi.js';
+import { buildOpenApiDocument, isDocsUrl, serveDocs } from './docs/openapi.js';
 import { securityHeaders } from './security-headers.js';
 import { RequestLogController, createLoggers } from './logging/logger.js';
 import { problemBody, sendProblem } from './problems/problem.filter.js';
@@ -61,10 +61,11 @@ export async function createGatewayApp(
     done();
   });
   const security = securityHeaders();
+  const docsSecurity = config.docsEnabled ? security.docs : security.api;
   // Callback hooks rather than async ones here and in the other per-request hooks: a promise per
   // request and hook is garbage that a cache hit pays for.
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
-    reply.headers(security);
+    reply.headers(isDocsUrl(request.url) ? docsSecurity : security.api);
     reply.header(REQUEST_ID_HEADER, request.id);
     if (request.url.length > MAX_URL_LENGTH) {
       // Answered here: done() is not called, so nothing else runs for the request.
