@@ -203,6 +203,11 @@ describe('response headers', () => {
       expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
       expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     }
+    // Only Swagger UI's page may show images from blob: URLs, which its Try it out makes of a photo.
+    const imageSources = async (path: string) =>
+      /img-src ([^;]*)/.exec((await as(gw, 'Bearer desk-key').get(path)).headers['content-security-policy'])?.[1];
+    expect(await imageSources('/docs')).toBe("'self' data: blob:");
+    for (const path of [REST_CLAIM, '/nowhere', '/docsx']) expect(await imageSources(path)).toBe("'self' data:");
     const ui = await as(gw).get('/docs').expect(200);
     // Every script Swagger UI needs comes from the gateway itself, which the CSP allows.
     for (const [, src] of ui.text.matchAll(/<script[^>]*src="([^"]+)"/g)) {

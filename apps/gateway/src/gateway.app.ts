@@ -11,7 +11,7 @@ import { AdminServer } from './admin/admin.server.js';
 import { AllowedMethods } from './allowed-methods.js';
 import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './config/gateway.config.js';
-import { buildOpenApiDocument, serveDocs } from './docs/openapi.js';
+import { buildOpenApiDocument, isDocsUrl, serveDocs } from './docs/openapi.js';
 import { answerHeaderOverflowAsProblem } from './header-overflow.js';
 import { refuseUnacceptable } from './media-types.js';
 import { securityHeaders } from './security-headers.js';
@@ -73,11 +73,12 @@ export async function createGatewayApp(
       route.preValidation = [refuseUnacceptable(produces, config.publicBaseUrl), ...[route.preValidation ?? []].flat()];
   });
   const security = securityHeaders();
-  answerHeaderOverflowAsProblem(adapter.getInstance().server, security, config.publicBaseUrl);
+  answerHeaderOverflowAsProblem(adapter.getInstance().server, security.api, config.publicBaseUrl);
+  const docsSecurity = config.docsEnabled ? security.docs : security.api;
   // Callback hooks rather than async ones here and in the other per-request hooks: a promise per
   // request and hook is garbage that a cache hit pays for.
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
-    reply.headers(security);
+    reply.headers(isDocsUrl(request.url) ? docsSecurity : security.api);
     reply.header(REQUEST_ID_HEADER, request.id);
     if (request.url.length > MAX_URL_LENGTH) {
       // Answered here: done() is not called, so nothing else runs for the request.

@@ -108,11 +108,18 @@ export function buildOpenApiDocument(app: INestApplication, config: GatewayConfi
   return documentRateLimits(SwaggerModule.createDocument(app, info));
 }
 
+/** Where Swagger UI and the document are served. */
+const DOCS_PATH = 'docs';
+const DOCS_URL = new RegExp(`^/${DOCS_PATH}(?:[/?]|$)`);
+
+/** Whether a request URL is Swagger UI's page, one of its assets, or the document. */
+export const isDocsUrl = (url: string) => DOCS_URL.test(url);
+
 /** Swagger UI at /docs, the document at /docs/openapi.json. */
 export function serveDocs(app: INestApplication, document: OpenAPIObject, docs: DocsSettings): void {
-  SwaggerModule.setup('docs', app, document, {
-    jsonDocumentUrl: 'docs/openapi.json',
-    yamlDocumentUrl: 'docs/openapi.yaml',
+  SwaggerModule.setup(DOCS_PATH, app, document, {
+    jsonDocumentUrl: `${DOCS_PATH}/openapi.json`,
+    yamlDocumentUrl: `${DOCS_PATH}/openapi.yaml`,
     customSiteTitle: DOCS_PAGE_TITLE,
     swaggerOptions: {
       persistAuthorization: docs.persistAuthorization,
