@@ -107,7 +107,9 @@ export async function readPhotoHead(
     return {
       kind: 'partial',
       contentType,
-      stream: () => Readable.from(cappedRest(bytes, chunks, maxBytes, release)),
+      // One chunk read ahead, not the 16 of an object stream's default: twenty slow callers would
+      // otherwise hold 20 MB of upstream's 64 KiB chunks.
+      stream: () => Readable.from(cappedRest(bytes, chunks, maxBytes, release), { highWaterMark: 1 }),
       discard: release,
     };
   } catch (error) {
