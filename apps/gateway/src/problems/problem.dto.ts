@@ -1,7 +1,17 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import { PROBLEM_TYPES, type ProblemSlug } from './problem-types.js';
+import {
+  ApiExtraModels,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiResponse,
+  ApiSchema,
+  getSchemaPath,
+  type OpenAPIObject,
+} from '@nestjs/swagger';
+import { PROBLEM_CONTENT_TYPE } from './problem.filter.js';
+import { PROBLEM_SLUGS, PROBLEM_TYPES, problemTypeUri, type ProblemSlug } from './problem-types.js';
 
+@ApiSchema({ name: 'FieldError' })
 export class FieldErrorDto {
   @ApiProperty({ description: 'The path segment or query parameter at fault.', example: 'interactionId' })
   field!: string;
@@ -14,10 +24,18 @@ export class FieldErrorDto {
   message!: string;
 }
 
+/**
+ * The problem type URIs as the document states them: relative, as the gateway sends them without a
+ * public base URL. buildOpenApiDocument makes them absolute, examples included, for a gateway with one.
+ */
+const PROBLEM_TYPE_URIS = PROBLEM_SLUGS.map((slug) => problemTypeUri(slug, undefined));
+
+@ApiSchema({ name: 'Problem' })
 export class ProblemDto {
   @ApiProperty({
-    description: 'URI of the problem type; GET it for a description.',
-    example: '/problems/interaction-not-found',
+    description: 'URI of the problem type, ending in its slug; GET it for a description.',
+    enum: PROBLEM_TYPE_URIS,
+    example: problemTypeUri('interaction-not-found', undefined),
   })
   type!: string;
 
@@ -27,7 +45,13 @@ export class ProblemDto {
   })
   title!: string;
 
-  @ApiProperty({ description: 'The HTTP status code.', example: 404 })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 400,
+    maximum: 599,
+    description: 'The HTTP status code.',
+    example: 404,
+  })
   status!: number;
 
   @ApiProperty({
@@ -78,7 +102,7 @@ const EXAMPLE_DETAILS: Record<ProblemSlug, string> = {
 function example(slug: ProblemSlug) {
   const { status, title } = PROBLEM_TYPES[slug];
   return {
-    type: `/problems/${slug}`,
+    type: problemTypeUri(slug, undefined),
     title,
     status,
     detail: EXAMPLE_DETAILS[slug],
@@ -140,7 +164,7 @@ export function ApiProblemResponses(slugs: readonly ProblemSlug[], headers: Prob
         description: describeStatus(group),
         headers: Object.assign({}, ...group.flatMap((slug) => [PROBLEM_HEADERS[slug], headers[slug]])),
         content: {
-          'application/problem+json': {
+          [PROBLEM_CONTENT_TYPE]: {
             schema: { $ref: getSchemaPath(ProblemDto) },
             examples: Object.fromEntries(
               group.map((slug) => [slug, { summary: PROBLEM_TYPES[slug].title, value: example(slug) }]),
@@ -150,4 +174,16 @@ export function ApiProblemResponses(slugs: readonly ProblemSlug[], headers: Prob
       }),
     ),
   );
+}
+
+/**
+ * The document as a gateway under a public base URL answers: its problem types absolute, in the
+ * Problem schema and in every example. Only they are values equal to a relative problem type URI.
+ */
+export function resolveProblemTypes(document: OpenAPIObject, publicBaseUrl: string | undefined): OpenAPIObject {
+  if (publicBaseUrl === undefined) return document;
+  const relative = new Set<unknown>(PROBLEM_TYPE_URIS);
+  return JSON.parse(JSON.stringify(document), (_key, value: unknown) =>
+    relative.has(value) ? `${publicBaseUrl}${value as string}` : value,
+  ) as OpenAPIObject;
 }
