@@ -51,7 +51,6 @@ export function buildOpenApiDocument(app: INestApplication, config: GatewayConfi
     .setDescription(demo ? `${SERVICE}\n\n${demoSection(demo, config.accounts)}` : SERVICE)
     .setVersion('1.0.0')
     .setLicense('Proprietary', 'https://www.uniphore.com/')
-    .setContact('Interact Flow Gateway maintainers', '', 'interact-flow-gateway@example.com')
     .addServer(config.publicBaseUrl ?? '/', 'This gateway')
     .addBearerAuth(
       {
@@ -73,6 +72,11 @@ export function buildOpenApiDocument(app: INestApplication, config: GatewayConfi
     .build();
   const document = SwaggerModule.createDocument(app, {
     ...info,
+    // Not setContact, which always writes a url: an empty one is no URI, and the maintainers have only an address.
+    info: {
+      ...info.info,
+      contact: { name: 'Interact Flow Gateway maintainers', email: 'interact-flow-gateway@example.com' },
+    },
     components: { ...info.components, schemas: { [ANSWER_SCHEMA_NAME]: ANSWER_SCHEMA } },
   });
   return resolveProblemTypes(document, config.publicBaseUrl);
