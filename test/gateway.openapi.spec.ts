@@ -147,10 +147,19 @@ describe('OpenAPI document', () => {
   it('documents the headers a caller must read on a problem', () => {
     const flow = document.paths['/v1/accounts/{accountId}/interactions/{interactionId}/flow'].get;
     const headers = (status: string) => Object.keys(flow.responses[status].headers ?? {});
-    expect(headers('401')).toEqual(['WWW-Authenticate']);
-    expect(headers('429')).toEqual(['Retry-After']);
-    expect(headers('503')).toEqual(['Retry-After']);
-    expect(headers('404')).toEqual(['Cache-Status', 'Cache-Control']);
+    expect(headers('401')).toEqual(['X-Request-Id', 'WWW-Authenticate']);
+    expect(headers('429')).toEqual(['X-Request-Id', 'Retry-After']);
+    expect(headers('503')).toEqual(['X-Request-Id', 'Retry-After']);
+    expect(headers('404')).toEqual(['X-Request-Id', 'Cache-Status', 'Cache-Control']);
+    // Required where every problem of the status carries it: a 404 caches only when the interaction is not found.
+    const required = (status: string) =>
+      Object.entries(flow.responses[status].headers ?? {})
+        .filter(([, header]) => (header as { required?: boolean }).required)
+        .map(([name]) => name);
+    expect(required('401')).toEqual(['X-Request-Id', 'WWW-Authenticate']);
+    expect(required('429')).toEqual(['X-Request-Id', 'Retry-After']);
+    expect(required('404')).toEqual(['X-Request-Id']);
+    expect(required('200')).toEqual(['ETag', 'Cache-Control', 'Cache-Status', 'X-Request-Id']);
     expect(document.components?.securitySchemes?.[API_KEY_SCHEME]).toMatchObject({ bearerFormat: 'opaque API key' });
   });
 

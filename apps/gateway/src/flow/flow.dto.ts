@@ -266,6 +266,7 @@ const ANSWER_MODELS = Object.entries(ANSWER_KINDS).map(([kind, schema]) => [
  */
 export const ANSWER_SCHEMA_NAME = 'Answer';
 export const ANSWER_SCHEMA = {
+  type: 'object',
   description: "An answer of a page, of one of the kinds below by its `kind`; `widget` is upstream's own name for it.",
   oneOf: ANSWER_MODELS.map(([, model]) => ({ $ref: getSchemaPath(model) })),
   discriminator: {

@@ -114,18 +114,34 @@ function example(slug: ProblemSlug) {
   };
 }
 
-const RETRY_AFTER = {
-  description: 'Seconds to wait before trying again.',
-  schema: { type: 'integer', example: 8 },
+/** A response header as the document describes it; `required` when every answer it is given for carries it. */
+export interface HeaderDoc {
+  description: string;
+  required?: boolean;
+  schema: { type: string; example?: unknown; minimum?: number };
+}
+
+/** On every answer of the gateway, problems included. */
+export const REQUEST_ID_HEADER: HeaderDoc = {
+  description: 'Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token.',
+  required: true,
+  schema: { type: 'string', example: '5f0c6f4e-8a53-4c51-9a8e-2a1f0b1c9d77' },
 };
 
-type ProblemHeaders = Partial<Record<ProblemSlug, Record<string, object>>>;
+const RETRY_AFTER: HeaderDoc = {
+  description: 'Seconds to wait before trying again.',
+  required: true,
+  schema: { type: 'integer', minimum: 0, example: 8 },
+};
+
+type ProblemHeaders = Partial<Record<ProblemSlug, Record<string, HeaderDoc>>>;
 
 /** Headers that come with a problem, as a caller needs to read them. */
 const PROBLEM_HEADERS: ProblemHeaders = {
   unauthorized: {
     'WWW-Authenticate': {
       description: 'The Bearer scheme, with error="invalid_token" when a key was sent but is not valid.',
+      required: true,
       schema: { type: 'string', example: 'Bearer realm="interact-flow-gateway", error="invalid_token"' },
     },
   },
@@ -147,6 +163,25 @@ function describeStatus(group: ProblemSlug[]): string {
 }
 
 /**
+ * The headers of a status's problems: X-Request-Id, and each header of one of them, required only
+ * when every problem of the status carries it.
+ */
+function headersOf(group: ProblemSlug[], headers: ProblemHeaders): Record<string, HeaderDoc> {
+  const declared = group.map((slug) => ({ ...PROBLEM_HEADERS[slug], ...headers[slug] }));
+  const names = [...new Set(declared.flatMap((byName) => Object.keys(byName)))];
+  return {
+    'X-Request-Id': REQUEST_ID_HEADER,
+    ...Object.fromEntries(
+      names.map((name) => {
+        const { required, ...header } = declared.find((byName) => byName[name])![name];
+        const always = required === true && declared.every((byName) => byName[name]?.required === true);
+        return [name, always ? { ...header, required } : header];
+      }),
+    ),
+  };
+}
+
+/**
  * Documents the given problems as application/problem+json responses, one entry per status, with
  * their headers: those every problem of a type carries, and those the operation adds (`headers`).
  */
@@ -162,7 +197,7 @@ export function ApiProblemResponses(slugs: readonly ProblemSlug[], headers: Prob
       ApiResponse({
         status,
         description: describeStatus(group),
-        headers: Object.assign({}, ...group.flatMap((slug) => [PROBLEM_HEADERS[slug], headers[slug]])),
+        headers: headersOf(group, headers),
         content: {
           [PROBLEM_CONTENT_TYPE]: {
             schema: { $ref: getSchemaPath(ProblemDto) },
