@@ -166,7 +166,10 @@ export interface components {
        * @enum {string}
        */
       by: 'interactionId' | 'callerAttribute';
-      /** @example 040100713 */
+      /**
+       * @description The interaction id or caller attribute looked up.
+       * @example 040100713
+       */
       value: string;
       /** @example false */
       widerSearch: boolean;

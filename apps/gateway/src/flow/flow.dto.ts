@@ -89,13 +89,14 @@ function LookupValue(field: string, description: string, example: string) {
 
 const ACCOUNT_ID_RULE = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** The rule of an account id, as the OpenAPI document states it. */
+const ACCOUNT_ID_SCHEMA = { pattern: ACCOUNT_ID_RULE.source, minLength: 1, maxLength: 64 } as const;
+
 export class AccountParams {
   @ApiProperty({
     description: 'Interact account id, as configured in the gateway.',
     example: '12345678',
-    minLength: 1,
-    maxLength: 64,
-    pattern: ACCOUNT_ID_RULE.source,
+    ...ACCOUNT_ID_SCHEMA,
   })
   @Matches(ACCOUNT_ID_RULE, { message: 'accountId must be 1 to 64 letters, digits, "_" or "-"' })
   accountId!: string;
@@ -405,7 +406,11 @@ export class FlowLookupDto {
   @ApiProperty({ enum: ['interactionId', 'callerAttribute'], example: 'interactionId' })
   by!: 'interactionId' | 'callerAttribute';
 
-  @ApiProperty({ example: '040100713' })
+  @ApiProperty({
+    description: 'The interaction id or caller attribute looked up.',
+    example: '040100713',
+    ...LOOKUP_VALUE_SCHEMA,
+  })
   value!: string;
 
   @ApiProperty({ example: false })
@@ -414,7 +419,7 @@ export class FlowLookupDto {
 
 @ApiSchema({ name: 'Flow' })
 export class FlowDto {
-  @ApiProperty({ example: '12345678' })
+  @ApiProperty({ example: '12345678', ...ACCOUNT_ID_SCHEMA })
   accountId!: string;
 
   @ApiProperty({
@@ -422,6 +427,7 @@ export class FlowDto {
     nullable: true,
     description: 'Null when a lookup by caller attribute cannot tell it.',
     example: '040100713',
+    ...LOOKUP_VALUE_SCHEMA,
   })
   interactionId!: string | null;
 

@@ -8,6 +8,7 @@ import {
   getSchemaPath,
   type OpenAPIObject,
 } from '@nestjs/swagger';
+import { ACCEPTABLE_REQUEST_ID } from '../request-id.js';
 import { PROBLEM_CONTENT_TYPE } from './problem.filter.js';
 import { PROBLEM_SLUGS, PROBLEM_TYPES, problemTypeUri, type ProblemSlug } from './problem-types.js';
 
@@ -68,6 +69,7 @@ export class ProblemDto {
 
   @ApiProperty({
     description: 'Identifies the request in the gateway logs; echoed in the X-Request-Id header.',
+    pattern: ACCEPTABLE_REQUEST_ID.source,
     example: '5f0c6f4e-8a53-4c51-9a8e-2a1f0b1c9d77',
   })
   requestId!: string;
@@ -118,14 +120,14 @@ function example(slug: ProblemSlug) {
 export interface HeaderDoc {
   description: string;
   required?: boolean;
-  schema: { type: string; example?: unknown; minimum?: number };
+  schema: { type: string; example?: unknown; minimum?: number; pattern?: string };
 }
 
 /** On every answer of the gateway, problems included. */
 export const REQUEST_ID_HEADER: HeaderDoc = {
   description: 'Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token.',
   required: true,
-  schema: { type: 'string', example: '5f0c6f4e-8a53-4c51-9a8e-2a1f0b1c9d77' },
+  schema: { type: 'string', pattern: ACCEPTABLE_REQUEST_ID.source, example: '5f0c6f4e-8a53-4c51-9a8e-2a1f0b1c9d77' },
 };
 
 const RETRY_AFTER: HeaderDoc = {
