@@ -1,10 +1,11 @@
 // The gateway's benchmark: `npm run bench` (builds first), or `npm exec -- node bench/run.mjs [--smoke]`
 // against an existing build. Starts everything it measures on loopback ports, prints every figure
-// next to its baseline and target, and writes bench/results/latest.json. Missed targets are
-// reported, not fatal: the exit code is non-zero only when the bench itself could not run.
+// next to its baseline and target, and writes bench/results/latest.json, where a run of some
+// scenarios (--only) replaces theirs and keeps the others'. Missed targets are reported, not fatal:
+// the exit code is non-zero only when the bench itself could not run.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,7 @@ import { formatTable } from './lib/report.mjs';
 import { cacheHit } from './scenarios/cache-hit.mjs';
 import { largeHistory } from './scenarios/large-history.mjs';
 import { missPath } from './scenarios/miss-path.mjs';
+import { photoStream } from './scenarios/photo-stream.mjs';
 import { thunderingHerd } from './scenarios/thundering-herd.mjs';
 
 const SCENARIOS = {
@@ -33,6 +35,7 @@ const SCENARIOS = {
   'miss-path': missPath,
   'large-history': largeHistory,
   'thundering-herd': thunderingHerd,
+  'photo-stream': photoStream,
 };
 const RESULTS_FILE = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 
@@ -108,6 +111,45 @@ async function deleteRunKeys(url, keyPrefix) {
   });
 }
 
+/** The rows and problems of some scenarios, in the order of SCENARIOS, and how many targets they met. */
+function tally(scenarios) {
+  const ordered = Object.keys(SCENARIOS)
+    .filter((name) => scenarios[name])
+    .map((name) => scenarios[name]);
+  const rows = ordered.flatMap((scenario) => scenario.rows);
+  const problems = ordered.flatMap((scenario) => scenario.problems);
+  const withTarget = rows.filter((row) => row.target);
+  const passed = withTarget.filter((row) => row.pass === true).length;
+  const failed = withTarget.filter((row) => row.pass === false).length;
+  return { rows, problems, summary: { passed, failed, targets: withTarget.length } };
+}
+
+/** What a run measured, kept with each of its scenarios so that one carried into a later file still says when and on what. */
+const runOf = (meta) => ({
+  startedAt: meta.startedAt,
+  git: meta.git,
+  node: meta.node,
+  loadAverage1mAtStart: meta.loadAverage1mAtStart,
+});
+
+/**
+ * The scenarios of the file already written that this run did not measure, each with the run that
+ * measured it: a run of --only=photo-stream must not erase the cache hit's figures.
+ */
+function earlierScenarios(measured) {
+  let earlier;
+  try {
+    earlier = JSON.parse(readFileSync(RESULTS_FILE, 'utf8'));
+  } catch {
+    return {};
+  }
+  return Object.fromEntries(
+    Object.entries(earlier.scenarios ?? {})
+      .filter(([name]) => name in SCENARIOS && !(name in measured))
+      .map(([name, scenario]) => [name, { run: runOf(earlier.meta), ...scenario }]),
+  );
+}
+
 function writeResults(document) {
   mkdirSync(join(RESULTS_FILE, '..'), { recursive: true });
   // Written aside and renamed, so that a reader never sees half a file.
@@ -172,11 +214,8 @@ async function main() {
     );
   }
 
-  const rows = Object.values(scenarios).flatMap((scenario) => scenario.rows);
-  const problems = Object.values(scenarios).flatMap((scenario) => scenario.problems);
-  const withTarget = rows.filter((row) => row.target);
-  const passed = withTarget.filter((row) => row.pass === true).length;
-  const failed = withTarget.filter((row) => row.pass === false).length;
+  const { rows, problems, summary } = tally(scenarios);
+  const { passed, failed, targets } = summary;
   const eventLoopMeasured = rows.some((row) => row.name.startsWith('event-loop delay p99') && row.value !== null);
   const meta = {
     startedAt: startedAt.toISOString(),
@@ -209,7 +248,7 @@ async function main() {
   console.log(formatTable(rows));
   console.log(
     // The runtime beside the count: this line and the table are what gets quoted.
-    `\n${passed} of ${withTarget.length} targets met, ${failed} missed, ${withTarget.length - passed - failed} not measured, ` +
+    `\n${passed} of ${targets} targets met, ${failed} missed, ${targets - passed - failed} not measured, ` +
       `on Node ${process.version}.`,
   );
   if (!eventLoopMeasured && scenarios['large-history'] && !scenarios['large-history'].error) {
@@ -222,7 +261,10 @@ async function main() {
     if (scenario.error) console.log(`! ${name} crashed: ${scenario.error.split('\n')[0]}`);
   }
 
-  writeResults({ meta, summary: { passed, failed, targets: withTarget.length }, figures: rows, problems, scenarios });
+  for (const scenario of Object.values(scenarios)) scenario.run = runOf(meta);
+  const kept = { ...earlierScenarios(scenarios), ...scenarios };
+  const all = tally(kept);
+  writeResults({ meta, summary: all.summary, figures: all.rows, problems: all.problems, scenarios: kept });
   console.log(`Results: ${RESULTS_FILE}`);
   if (crashed || process.env.BENCH_KEEP_LOGS) console.log(`Process logs kept in ${ctx.tmpDir}`);
   else rmSync(ctx.tmpDir, { recursive: true, force: true });

@@ -43,6 +43,7 @@ let document: {
   >;
   components?: {
     securitySchemes?: Record<string, { bearerFormat?: string; description?: string }>;
+    headers?: Record<string, unknown>;
     schemas?: Record<string, Schema>;
   };
 };
@@ -130,8 +131,11 @@ describe('OpenAPI document', () => {
       '401',
       '403',
       '404',
+      '405',
+      '406',
       '414',
       '429',
+      '431',
       '500',
       '502',
       '503',
@@ -147,20 +151,39 @@ describe('OpenAPI document', () => {
   it('documents the headers a caller must read on a problem', () => {
     const flow = document.paths['/v1/accounts/{accountId}/interactions/{interactionId}/flow'].get;
     const headers = (status: string) => Object.keys(flow.responses[status].headers ?? {});
+    const rateLimit = ['RateLimit-Policy', 'RateLimit'];
     expect(headers('401')).toEqual(['X-Request-Id', 'WWW-Authenticate']);
-    expect(headers('429')).toEqual(['X-Request-Id', 'Retry-After']);
-    expect(headers('503')).toEqual(['X-Request-Id', 'Retry-After']);
-    expect(headers('404')).toEqual(['X-Request-Id', 'Cache-Status', 'Cache-Control']);
+    expect(headers('405')).toEqual(['X-Request-Id', 'Allow']);
+    expect(headers('429')).toEqual(['X-Request-Id', 'Retry-After', ...rateLimit]);
+    expect(headers('503')).toEqual(['X-Request-Id', 'Retry-After', ...rateLimit]);
+    expect(headers('404')).toEqual(['X-Request-Id', 'Cache-Status', 'Cache-Control', ...rateLimit]);
     // Required where every problem of the status carries it: a 404 caches only when the interaction is not found.
     const required = (status: string) =>
       Object.entries(flow.responses[status].headers ?? {})
         .filter(([, header]) => (header as { required?: boolean }).required)
         .map(([name]) => name);
     expect(required('401')).toEqual(['X-Request-Id', 'WWW-Authenticate']);
+    expect(required('405')).toEqual(['X-Request-Id', 'Allow']);
     expect(required('429')).toEqual(['X-Request-Id', 'Retry-After']);
     expect(required('404')).toEqual(['X-Request-Id']);
     expect(required('200')).toEqual(['ETag', 'Cache-Control', 'Cache-Status', 'X-Request-Id']);
     expect(document.components?.securitySchemes?.[API_KEY_SCHEME]).toMatchObject({ bearerFormat: 'opaque API key' });
+  });
+
+  it('documents the RateLimit fields on every answer of the API that comes after the client is admitted', () => {
+    const v1 = Object.entries(document.paths).filter(([path]) => path.startsWith('/v1/'));
+    expect(v1.length).toBeGreaterThanOrEqual(3);
+    for (const [path, item] of v1)
+      for (const [status, response] of Object.entries(item.get.responses)) {
+        const expected = ['401', '403', '405', '414', '431'].includes(status) ? [] : ['RateLimit-Policy', 'RateLimit'];
+        expect(
+          Object.keys(response.headers ?? {}).filter((name) => name.startsWith('RateLimit')),
+          `${path} ${status}`,
+        ).toEqual(expected);
+      }
+    expect(document.components?.headers?.RateLimit).toMatchObject({
+      schema: { type: 'string', example: '"per-minute";r=599;t=42' },
+    });
   });
 
   it('tells the two 503s of a flow apart: upstream not asked, or the gateway too busy to read its answer', () => {

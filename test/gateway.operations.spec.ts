@@ -16,7 +16,9 @@ import {
 import { freePort, redisCache } from './support/redis.js';
 import { useTestbed } from './support/testbed.js';
 import { metricValue } from './support/metrics.js';
-import { flowPath } from './support/paths.js';
+import { flowPath, photoPath } from './support/paths.js';
+import { photoIdOf } from '../apps/gateway/src/flow/photo-id.js';
+import { PHOTO_PATHS } from '../apps/interact-simulator/src/photos/photo-library.js';
 
 const testbed = useTestbed();
 
@@ -62,9 +64,9 @@ describe('circuit breaker', () => {
       const whileOpen = (await gw.admin().get('/metrics')).text;
       expect(metricValue(whileOpen, 'interact_circuit_state', { account, transport })).toBe(1);
       // Each 503 above, and the two after it.
-      expect(metricValue(whileOpen, 'interact_refusals_total', { account, reason: 'circuit_open' })).toBe(
-        statuses.filter((status) => status === 503).length + 2,
-      );
+      expect(
+        metricValue(whileOpen, 'interact_refusals_total', { account, operation: 'flow', reason: 'circuit_open' }),
+      ).toBe(statuses.filter((status) => status === 503).length + 2);
 
       await testbed.simulator.reset();
       await sleep(800);
@@ -111,7 +113,13 @@ describe('bulkhead', () => {
     expect(rejected.headers['retry-after']).toBe('1');
     expect((await testbed.simulator.stats()).rest.requests).toBe(2);
     const text = (await gw.admin().get('/metrics')).text;
-    expect(metricValue(text, 'interact_refusals_total', { account: REST_ACCOUNT, reason: 'bulkhead_full' })).toBe(3);
+    expect(
+      metricValue(text, 'interact_refusals_total', {
+        account: REST_ACCOUNT,
+        operation: 'flow',
+        reason: 'bulkhead_full',
+      }),
+    ).toBe(3);
   });
 });
 
@@ -139,12 +147,21 @@ describe('render pool', () => {
     expect((await testbed.simulator.stats()).rest.requests).toBe(burst);
     const text = (await gw.admin().get('/metrics')).text;
     const upstream = (outcome: string) =>
-      metricValue(text, 'interact_upstream_requests_total', { account: REST_ACCOUNT, transport: 'rest', outcome });
+      metricValue(text, 'interact_upstream_requests_total', {
+        account: REST_ACCOUNT,
+        transport: 'rest',
+        operation: 'flow',
+        outcome,
+      });
     expect(upstream('success')).toBe(burst - refused.length);
     expect(upstream('error')).toBeUndefined();
-    expect(metricValue(text, 'interact_refusals_total', { account: REST_ACCOUNT, reason: 'render_queue_full' })).toBe(
-      refused.length,
-    );
+    expect(
+      metricValue(text, 'interact_refusals_total', {
+        account: REST_ACCOUNT,
+        operation: 'flow',
+        reason: 'render_queue_full',
+      }),
+    ).toBe(refused.length);
     expect(metricValue(text, 'interact_circuit_state', { account: REST_ACCOUNT, transport: 'rest' })).toBe(0);
     await fresh(gw, REST_ACCOUNT, DEMO_IDS.claim).expect(200);
   });
@@ -219,13 +236,14 @@ describe('metrics', () => {
         status: '404',
       }),
     ).toBe(1);
-    expect(metricValue(text, 'interact_cache_requests_total', { result: 'miss' })).toBe(2);
-    expect(metricValue(text, 'interact_cache_requests_total', { result: 'hit' })).toBe(1);
-    expect(metricValue(text, 'interact_cache_requests_total', { result: 'bypass' })).toBe(1);
+    expect(metricValue(text, 'interact_cache_requests_total', { operation: 'flow', result: 'miss' })).toBe(2);
+    expect(metricValue(text, 'interact_cache_requests_total', { operation: 'flow', result: 'hit' })).toBe(1);
+    expect(metricValue(text, 'interact_cache_requests_total', { operation: 'flow', result: 'bypass' })).toBe(1);
     expect(
       metricValue(text, 'interact_upstream_requests_total', {
         account: REST_ACCOUNT,
         transport: 'rest',
+        operation: 'flow',
         outcome: 'success',
       }),
     ).toBe(1);
@@ -233,6 +251,7 @@ describe('metrics', () => {
       metricValue(text, 'interact_upstream_requests_total', {
         account: REST_ACCOUNT,
         transport: 'rest',
+        operation: 'flow',
         outcome: 'not_found',
       }),
     ).toBe(1);
@@ -240,6 +259,7 @@ describe('metrics', () => {
       metricValue(text, 'interact_upstream_requests_total', {
         account: SOAP_ACCOUNT,
         transport: 'soap',
+        operation: 'flow',
         outcome: 'success',
       }),
     ).toBe(1);
@@ -247,6 +267,7 @@ describe('metrics', () => {
       metricValue(text, 'interact_upstream_request_duration_seconds_count', {
         account: SOAP_ACCOUNT,
         transport: 'soap',
+        operation: 'flow',
         outcome: 'success',
       }),
     ).toBe(1);
@@ -257,11 +278,15 @@ describe('metrics', () => {
 });
 
 describe('the metrics exposition', () => {
-  it('passes promtool check metrics, after requests on both paths', async () => {
+  it('passes promtool check metrics, after requests on both paths and for a photo', async () => {
     const gw = await gateway();
     await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200); // miss, through Nest
     await gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200); // hit, from the hook
     await fresh(gw, SOAP_ACCOUNT, DEMO_IDS.notFound).expect(404);
+    await gw
+      .http()
+      .get(photoPath(REST_ACCOUNT, DEMO_IDS.claim, photoIdOf(PHOTO_PATHS.claimPng)))
+      .expect(200);
     const text = (await gw.admin().get('/metrics').expect(200)).text;
     // Prometheus' own linter (Debian's prometheus package; .ci/run installs it).
     const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { restPhotoPath } from '@app/interact';
-import { PHOTO_PATHS } from '../apps/interact-simulator/src/photos/photo-library.js';
+import { PHOTO_PATHS, photoBytes } from '../apps/interact-simulator/src/photos/photo-library.js';
 import { photoIdOf } from '../apps/gateway/src/flow/photo-id.js';
 import {
   REST_ACCOUNT,
@@ -14,6 +14,7 @@ import { redisCache } from './support/redis.js';
 import { DEMO_ACCOUNTS, DEMO_IDS, credentialHeaders } from './support/simulator.js';
 import { useTestbed } from './support/testbed.js';
 import { flowPath, photoPath } from './support/paths.js';
+import { metricValue } from './support/metrics.js';
 
 const testbed = useTestbed();
 
@@ -82,6 +83,26 @@ describe.each([
       path: PHOTO_PATHS.claimJpeg,
       maxSize: null,
     });
+  });
+
+  it('counts photo calls, their durations and cache reads under operation="photo", apart from the flow', async () => {
+    const gateway = await testbed.gateway();
+    const path = photoPath(account, DEMO_IDS.claim, photoIdOf(PHOTO_PATHS.claimPng));
+    await gateway.http().get(path).expect(200); // a photo miss, after a flow miss
+    await gateway.http().get(path).expect(200); // a photo hit, after a flow hit
+    const text = (await gateway.admin().get('/metrics')).text;
+    const flowLabels = { account, transport: account === SOAP_ACCOUNT ? 'soap' : 'rest', operation: 'flow' };
+    // Photos are REST whatever the account's wire.
+    const photoLabels = { account, transport: 'rest', operation: 'photo' };
+    for (const calls of [flowLabels, photoLabels]) {
+      expect(metricValue(text, 'interact_upstream_requests_total', { ...calls, outcome: 'success' })).toBe(1);
+      expect(
+        metricValue(text, 'interact_upstream_request_duration_seconds_count', { ...calls, outcome: 'success' }),
+      ).toBe(1);
+    }
+    for (const operation of ['flow', 'photo'])
+      for (const result of ['miss', 'hit'])
+        expect(metricValue(text, 'interact_cache_requests_total', { operation, result })).toBe(1);
   });
 });
 
@@ -210,6 +231,10 @@ describe('the photo route', () => {
       .expect(404);
     expect(second.headers['cache-status']).toContain('hit');
     expect(await photoCalls()).toBe(1);
+    const text = (await gateway.admin().get('/metrics')).text;
+    const calls = { account: REST_ACCOUNT, transport: 'rest', operation: 'photo' };
+    expect(metricValue(text, 'interact_upstream_requests_total', { ...calls, outcome: 'not_found' })).toBe(1);
+    expect(metricValue(text, 'interact_cache_requests_total', { operation: 'photo', result: 'hit' })).toBe(1);
   });
 
   it.each([
@@ -244,10 +269,11 @@ describe('the photo route', () => {
     const gateway = await testbed.gateway();
     await testbed.simulator.seedHistory('scan-0001', withPhotos([PHOTO_PATHS.large]));
     const path = photoPath(REST_ACCOUNT, 'scan-0001', photoIdOf(PHOTO_PATHS.large));
-    for (const status of ['fwd=miss', 'hit']) {
+    // Forwarded both times, so a miss both times, though the second request's cache knew the size.
+    for (let round = 0; round < 2; round += 1) {
       const response = await download(gateway, path);
       expect(response.status).toBe(200);
-      expect(response.headers.get('cache-status')).toContain(status);
+      expect(response.headers.get('cache-status')).toBe('interact-flow-gateway; fwd=miss');
       expect(response.headers.get('content-type')).toBe('image/jpeg');
       const body = await response.body;
       expect(body.length).toBeGreaterThan(12 * 1024 * 1024);
@@ -255,6 +281,61 @@ describe('the photo route', () => {
     }
     // Streamed, not cached: each request fetched it.
     expect(await photoCalls()).toBe(2);
+  });
+
+  it('streams a photo too large to cache to concurrent requests, each through an upstream call of its own', async () => {
+    const gateway = await testbed.gateway();
+    await testbed.simulator.seedHistory('scan-0001', withPhotos([PHOTO_PATHS.large]));
+    await gateway.http().get(flowPath(REST_ACCOUNT, 'scan-0001')).expect(200);
+    // Slow enough that every request arrives while the first one's call is still out: they join its load.
+    await testbed.simulator.setFaults({ photos: { latencyMs: 300 } });
+    const path = photoPath(REST_ACCOUNT, 'scan-0001', photoIdOf(PHOTO_PATHS.large));
+    const responses = await Promise.all(Array.from({ length: 4 }, () => download(gateway, path)));
+    const whole = photoBytes(PHOTO_PATHS.large, undefined)!;
+    for (const response of responses) {
+      expect(response.status).toBe(200);
+      expect((await response.body).equals(whole)).toBe(true);
+    }
+    // Only the first one's load could read its body: the others fetched their own.
+    expect(await photoCalls()).toBe(4);
+    await download(gateway, path).then((response) => response.body);
+    expect(await photoCalls()).toBe(5);
+    const text = (await gateway.admin().get('/metrics')).text;
+    expect(metricValue(text, 'interact_cache_requests_total', { operation: 'photo', result: 'miss' })).toBe(5);
+    expect(metricValue(text, 'interact_cache_requests_total', { operation: 'photo', result: 'hit' })).toBeUndefined();
+  });
+
+  it('holds to the deadline only the read before the answer begins: a large photo dripped past it comes whole', async () => {
+    const deadlineMs = 1_000;
+    const gateway = await testbed.gateway(
+      {},
+      { timeoutMs: deadlineMs, resilience: defaultResilience({ retryDeadlineMs: deadlineMs }) },
+    );
+    await testbed.simulator.seedHistory('scan-0001', withPhotos([PHOTO_PATHS.large]));
+    await gateway.http().get(flowPath(REST_ACCOUNT, 'scan-0001')).expect(200);
+    // 64 KiB every 15 ms: the cacheable size is read in about 250 ms, the 12 MB in about 3 s.
+    await testbed.simulator.setFaults({ photos: { dripMs: 15 } });
+    const started = performance.now();
+    const response = await download(gateway, photoPath(REST_ACCOUNT, 'scan-0001', photoIdOf(PHOTO_PATHS.large)));
+    expect(response.status).toBe(200);
+    expect((await response.body).equals(photoBytes(PHOTO_PATHS.large, undefined)!)).toBe(true);
+    expect(performance.now() - started).toBeGreaterThan(2 * deadlineMs);
+  });
+
+  it('answers upstream-timeout when the photo does not begin within the deadline', async () => {
+    const gateway = await testbed.gateway(
+      {},
+      { timeoutMs: 1_000, resilience: defaultResilience({ retryDeadlineMs: 1_000 }) },
+    );
+    await gateway.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).expect(200);
+    await testbed.simulator.setFaults({ photos: { latencyMs: 1_500 } });
+    const started = performance.now();
+    const response = await gateway
+      .http()
+      .get(photoPath(REST_ACCOUNT, DEMO_IDS.claim, claimPhoto))
+      .expect(504);
+    expect(response.body.type).toBe('/problems/upstream-timeout');
+    expect(performance.now() - started).toBeLessThan(1_500);
   });
 
   it('breaks off a photo that passes maxPhotoBytes once its headers went, so no caller takes it for whole', async () => {
@@ -320,6 +401,11 @@ describe('the photo route', () => {
     const statuses = (await burst).map((response) => response.status).sort();
     // One in flight, one queued, the rest refused by the photo bulkhead alone.
     expect(statuses).toEqual([200, 200, 503, 503]);
+    const text = (await gateway.admin().get('/metrics')).text;
+    const refusals = (operation: string) =>
+      metricValue(text, 'interact_refusals_total', { account: REST_ACCOUNT, operation, reason: 'bulkhead_full' });
+    expect(refusals('photo')).toBe(2);
+    expect(refusals('flow')).toBeUndefined();
   });
 });
 

@@ -172,7 +172,9 @@ describe('problem mapping', () => {
   it('answers an unknown route with not-found', async () => {
     const body = expectProblem(await gateway.http().get('/v2/accounts/1/interactions/2/flow'), 'not-found');
     expect(body.detail).toContain('/v2/accounts/1/interactions/2/flow');
-    expectProblem(await gateway.http().post(flowPath(REST_ACCOUNT, DEMO_IDS.claim)), 'not-found');
+    expectProblem(await gateway.http().post('/v1/accounts/1/interactions/2/flow/more'), 'not-found');
+    // A path that exists, asked with a method it does not take.
+    expectProblem(await gateway.http().post(flowPath(REST_ACCOUNT, DEMO_IDS.claim)), 'method-not-allowed');
   });
 
   it('answers a URL that is not valid UTF-8 with bad-request', async () => {

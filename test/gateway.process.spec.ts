@@ -282,7 +282,7 @@ describe('the gateway process', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const metrics = await (await fetch(`${gateway.adminUrl}/metrics`)).text();
     expect(metrics).toContain(
-      'interact_upstream_requests_total{account="12345678",transport="rest",outcome="unauthorized"} 1',
+      'interact_upstream_requests_total{account="12345678",transport="rest",operation="flow",outcome="unauthorized"} 1',
     );
     const all = [...gateway.output, metrics].join('\n');
     for (const secret of [canaryApplicationKey, canaryApiKey, 'canary-wrong-api-key-55aa'])

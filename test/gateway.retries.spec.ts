@@ -117,7 +117,7 @@ describe('the retry deadline', () => {
     expect(elapsed).toBeLessThan(1_500);
     const metrics = (await gw.admin().get('/metrics')).text;
     const attempts = Number(
-      /interact_upstream_requests_total\{account="12345678",transport="rest",outcome="error"\} (\d+)/.exec(
+      /interact_upstream_requests_total\{account="12345678",transport="rest",operation="flow",outcome="error"\} (\d+)/.exec(
         metrics,
       )?.[1],
     );

@@ -95,7 +95,9 @@ describe('one upstream call per key, whatever the caller asks', () => {
     );
     expect(refused[0].headers['retry-after']).toBe('1');
     const metrics = await gw.admin().get('/metrics').expect(200);
-    expect(metrics.text).toContain(`interact_refusals_total{account="${REST_ACCOUNT}",reason="client_share_full"} 8`);
+    expect(metrics.text).toContain(
+      `interact_refusals_total{account="${REST_ACCOUNT}",operation="flow",reason="client_share_full"} 8`,
+    );
   });
 });
 

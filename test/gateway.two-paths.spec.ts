@@ -23,7 +23,10 @@ const CLAIM = flowPath(REST_ACCOUNT, DEMO_IDS.claim);
 
 const REFUSALS: Array<[string, Refusal]> = [
   ['no key', { cached: CLAIM, path: CLAIM, authorization: undefined, status: 401, type: 'unauthorized' }],
-  ['a wrong key', { cached: CLAIM, path: CLAIM, authorization: 'Bearer wrong-key', status: 401, type: 'unauthorized' }],
+  [
+    'a wrong key',
+    { cached: CLAIM, path: CLAIM, authorization: 'Bearer wrong-key', status: 401, type: 'invalid-api-key' },
+  ],
   [
     'a key not allowed for the account',
     {
@@ -91,6 +94,7 @@ const REFUSALS: Array<[string, Refusal]> = [
 const refusalOf = (response: Response) => ({
   status: response.status,
   type: response.body.type,
+  title: response.body.title,
   detail: response.body.detail,
   errors: response.body.errors,
   contentType: response.headers['content-type'],

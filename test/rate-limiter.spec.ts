@@ -75,6 +75,25 @@ describe('RateLimiter', () => {
     expect(await burst(limiter, desk, 4)).toEqual({ admitted: 3, retryAfter: [60] });
   });
 
+  it('tells what remains of the window after each admission, exactly while one replica serves the client', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    const { limiter, store } = await limiterOn(redisCache());
+    expect(await store.waitUntilUp(2_000)).toBe(true);
+    const desk = apiClient('desk', 'desk-key', [REST_ACCOUNT], 50);
+
+    const remaining: number[] = [];
+    for (let i = 0; i < 50; i += 1) {
+      expect(await admit(limiter, desk)).toBeUndefined();
+      remaining.push(limiter.quota(desk).remaining);
+    }
+    // Reserved in batches, counted one by one.
+    expect(remaining).toEqual(Array.from({ length: 50 }, (_, i) => 49 - i));
+    expect(limiter.quota(desk).resetSeconds).toBe(60);
+    vi.setSystemTime(Date.now() + 20_500);
+    expect(limiter.quota(desk)).toEqual({ remaining: 0, resetSeconds: 40 });
+    expect(await admit(limiter, desk)).toBe(40);
+  });
+
   it('holds a client to its limit on this replica alone while Redis does not answer', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
     const { limiter, store } = await limiterOn(redisCache(`redis://127.0.0.1:${await freePort()}`));

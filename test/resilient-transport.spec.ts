@@ -81,7 +81,9 @@ describe('ResilientTransport', () => {
       vi.setSystemTime(Date.now() + 7_500);
       expect(await failureOf(transport)).toMatchObject({ reason: 'circuit_open', retryAfterSeconds: 3 });
       expect((await testbed.simulator.stats())[wire].requests).toBe(5);
-      const refusals = (await metrics.refusals.get()).values.find(({ labels }) => labels.reason === 'circuit_open');
+      const refusals = (await metrics.refusals.get()).values.find(
+        ({ labels }) => labels.reason === 'circuit_open' && labels.operation === 'flow',
+      );
       expect(refusals?.value).toBe(2);
 
       // Interact has recovered: the first call after halfOpenAfter is let through and closes the circuit.

@@ -33,7 +33,7 @@ describe('client authentication', () => {
     const response = await as(gw).get(REST_CLAIM).expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer realm="interact-flow-gateway"');
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(response.body).toMatchObject({ type: '/problems/unauthorized', status: 401 });
+    expect(response.body).toMatchObject({ type: '/problems/unauthorized', title: 'An API key is needed', status: 401 });
     expect((await testbed.simulator.stats()).total).toBe(0);
   });
 
@@ -55,6 +55,11 @@ describe('client authentication', () => {
     const gw = await gateway();
     const response = await as(gw, 'Bearer wrong-key').get(REST_CLAIM).expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer realm="interact-flow-gateway", error="invalid_token"');
+    expect(response.body).toMatchObject({
+      type: '/problems/invalid-api-key',
+      title: 'The API key is not valid',
+      status: 401,
+    });
     // A key that matched once is remembered: keys next to it must still be refused.
     await as(gw, 'Bearer desk-key').get(REST_CLAIM).expect(200);
     for (const near of ['Bearer desk-ke', 'Bearer desk-keyy', 'Bearer DESK-KEY']) {
@@ -196,6 +201,11 @@ describe('response headers', () => {
       expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
       expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     }
+    // Only Swagger UI's page may show images from blob: URLs, which its Try it out makes of a photo.
+    const imageSources = async (path: string) =>
+      /img-src ([^;]*)/.exec((await as(gw, 'Bearer desk-key').get(path)).headers['content-security-policy'])?.[1];
+    expect(await imageSources('/docs')).toBe("'self' data: blob:");
+    for (const path of [REST_CLAIM, '/nowhere', '/docsx']) expect(await imageSources(path)).toBe("'self' data:");
     const ui = await as(gw).get('/docs').expect(200);
     // Every script Swagger UI needs comes from the gateway itself, which the CSP allows.
     for (const [, src] of ui.text.matchAll(/<script[^>]*src="([^"]+)"/g)) {
@@ -215,6 +225,7 @@ describe('response headers', () => {
     const allowed = await as(open, 'Bearer desk-key').get(REST_CLAIM).set('Origin', 'https://desk.example');
     expect(allowed.headers['access-control-allow-origin']).toBe('https://desk.example');
     expect(allowed.headers['access-control-expose-headers']).toContain('Cache-Status');
+    expect(allowed.headers['access-control-expose-headers']).toContain('RateLimit, RateLimit-Policy');
     const other = await as(open, 'Bearer desk-key').get(REST_CLAIM).set('Origin', 'https://evil.example');
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });

@@ -21,6 +21,7 @@ const DEMO_KEY = 'demo-key';
 const [REST, SOAP] = DEMO_ACCOUNTS.map((account) => account.accountId);
 /** Swagger UI's ids are operations-<tag>-<operationId>. */
 const INTERACTION_FLOW = '#operations-flows-getInteractionFlow';
+const INTERACTION_PHOTO = '#operations-flows-getInteractionPhoto';
 
 let simulator: RunningSimulator;
 let gateway: NestFastifyApplication;
@@ -173,5 +174,49 @@ it('authorizes with the demo key, runs Try it out on the REST and the SOAP accou
   // An expression rather than a function: the tests are typed without the DOM's globals.
   const stored = (await page.evaluate('JSON.stringify({ ...localStorage, ...sessionStorage })')) as string;
   expect(stored).not.toContain(DEMO_KEY);
+  expect(errors).toEqual([]);
+}, 120_000);
+
+it('shows each photo of 040100713 in Try it out, on the REST and the SOAP account', async () => {
+  const page = await browserPage();
+  await page.goto(`${url}/docs`);
+  await page.locator('.auth-wrapper button.authorize').click();
+  await page.locator('#auth-bearer-value').fill(DEMO_KEY);
+  await page.locator('.auth-btn-wrapper button.authorize').click();
+  await page.locator('.auth-btn-wrapper button.btn-done').click();
+
+  const operation = page.locator(INTERACTION_PHOTO);
+  await operation.locator('.opblock-summary').click();
+  await operation.locator('button.try-out__btn').click();
+  await operation.locator('tr[data-param-name="interactionId"] input').fill(DEMO_IDS.claim);
+  // Not the example Swagger UI fills in (the simulator's own size): the image must come at the size asked.
+  await operation.locator('tr[data-param-name="maxSize"] input').fill('320');
+  const image = operation.locator('.live-responses-table .response-col_description img');
+  let shown: string | null = null;
+  for (const account of [REST, SOAP]) {
+    // The ids a caller takes from the flow, as Swagger UI's visitor would from the flow's Try it out.
+    const flow = await fetch(`${url}/v1/accounts/${account}/interactions/${DEMO_IDS.claim}/flow`, {
+      headers: { authorization: `Bearer ${DEMO_KEY}` },
+    });
+    const { pages } = (await flow.json()) as { pages: { photos: { id: string; href: string }[] }[] };
+    const photos = pages.flatMap((flowPage) => flowPage.photos);
+    expect(photos).toHaveLength(2);
+    await operation.locator('tr[data-param-name="accountId"] input').fill(account);
+    for (const photo of photos) {
+      await operation.locator('tr[data-param-name="photoId"] input').fill(photo.id);
+      await operation.locator('button.execute').click();
+      // Each answer is drawn from a blob: URL of its own; the one before stays until it arrives.
+      const before = shown;
+      await expect.poll(async () => (await image.getAttribute('src')) !== before, { timeout: 60_000 }).toBe(true);
+      shown = await image.getAttribute('src');
+      expect(shown).toMatch(/^blob:/);
+      expect(await operation.locator('.request-url pre').innerText()).toBe(`${url}${photo.href}?maxSize=320`);
+      // An expression rather than a function: the tests are typed without the DOM's globals.
+      const width = `document.querySelector('${INTERACTION_PHOTO} .live-responses-table .response-col_description img').naturalWidth`;
+      // Loaded and decoded, at the size asked.
+      await expect.poll(() => page.evaluate(width), { timeout: 10_000 }).toBe(320);
+    }
+  }
+  expect((await simulator.stats()).photos.requests).toBe(4);
   expect(errors).toEqual([]);
 }, 120_000);

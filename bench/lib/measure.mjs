@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { clearInterval, setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 
@@ -213,6 +214,22 @@ export function memoryOf(pid) {
   return { rssBytes: kb('VmRSS') * 1024, peakRssBytes: kb('VmHWM') * 1024 };
 }
 
+/** Samples VmRSS until stopped, which returns the largest sample: VmHWM gives the peak, this shows when it was. */
+export function sampleRss(pid, everyMs = 50) {
+  const samples = [];
+  const timer = setInterval(() => {
+    try {
+      samples.push(memoryOf(pid).rssBytes);
+    } catch {
+      clearInterval(timer); // The process is gone; whoever stopped it reports why.
+    }
+  }, everyMs);
+  return () => {
+    clearInterval(timer);
+    return samples.length ? Math.max(...samples) : NaN;
+  };
+}
+
 const CLOCK_TICKS_PER_SECOND = (() => {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -245,6 +262,17 @@ export async function simulatorStats(simulatorUrl) {
 export async function simulatorReset(simulatorUrl) {
   const response = await fetch(`${simulatorUrl}/__simulator/reset`, { method: 'POST' });
   if (!response.ok) throw new Error(`simulator reset answered ${response.status}`);
+}
+
+/** Has the simulator serve `pages` as the history of `uniqueId`, on both transports. */
+export async function simulatorSeedHistory(simulatorUrl, uniqueId, pages) {
+  const response = await fetch(`${simulatorUrl}/__simulator/histories/${encodeURIComponent(uniqueId)}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(pages),
+  });
+  if (!response.ok)
+    throw new Error(`simulator history ${uniqueId} answered ${response.status}: ${await response.text()}`);
 }
 
 export async function simulatorFaults(simulatorUrl, faults) {

@@ -2,7 +2,6 @@
 // each transport, while a small stream of cache hits keeps arriving. What matters is that one huge
 // history neither stalls everybody else (event-loop delay) nor blows the memory budget (peak RSS).
 // Each transport gets a fresh gateway, so that its VmHWM (peak RSS since start) is its own.
-import { clearInterval, setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   expectOk,
@@ -10,6 +9,7 @@ import {
   loadProblems,
   median,
   memoryOf,
+  sampleRss,
   scrapeEventLoopDelay,
   startLoad,
 } from '../lib/measure.mjs';
@@ -22,22 +22,6 @@ const HIT_PATH = `/v1/accounts/${ACCOUNTS.rest.id}/interactions/040100713/flow`;
 const TARGET_LOOP_P99_MS = 50;
 const TARGET_PEAK_RSS_MB = 300;
 const NO_CACHE = { ...AUTH, 'cache-control': 'no-cache' };
-
-/** Samples VmRSS until stopped: VmHWM gives the peak, this shows the peak was during the window. */
-function sampleRss(pid, everyMs = 50) {
-  const samples = [];
-  const timer = setInterval(() => {
-    try {
-      samples.push(memoryOf(pid).rssBytes);
-    } catch {
-      clearInterval(timer); // The process is gone; whoever stopped it reports why.
-    }
-  }, everyMs);
-  return () => {
-    clearInterval(timer);
-    return samples.length ? Math.max(...samples) : NaN;
-  };
-}
 
 async function oneTransport(ctx, transport) {
   const { options } = ctx;

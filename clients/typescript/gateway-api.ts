@@ -119,9 +119,13 @@ export interface components {
         | '/problems/validation-failed'
         | '/problems/bad-request'
         | '/problems/unauthorized'
+        | '/problems/invalid-api-key'
         | '/problems/forbidden'
         | '/problems/rate-limited'
         | '/problems/uri-too-long'
+        | '/problems/method-not-allowed'
+        | '/problems/not-acceptable'
+        | '/problems/headers-too-large'
         | '/problems/not-found'
         | '/problems/account-not-found'
         | '/problems/interaction-not-found'
@@ -148,7 +152,7 @@ export interface components {
        */
       detail: string;
       /**
-       * @description The request path this occurrence belongs to.
+       * @description The request path this occurrence belongs to; empty (the request's own URL) on a 431 whose request line could not be read.
        * @example /v1/accounts/12345678/interactions/000000000/flow
        */
       instance: string;
@@ -620,7 +624,12 @@ export interface components {
   responses: never;
   parameters: never;
   requestBodies: never;
-  headers: never;
+  headers: {
+    /** @description The client's quota: `q` requests in every window of `w` seconds, under the policy named "per-minute" (draft-ietf-httpapi-ratelimit-headers). */
+    'RateLimit-Policy': string;
+    /** @description What remains of the quota: `r` more requests within the next `t` seconds, when the window starts again. `r` is what this gateway instance knows without asking the others, exact while one instance serves the client. On a 429, `r` is 0 and `t` is the Retry-After. */
+    RateLimit: string;
+  };
   pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -652,6 +661,19 @@ export interface operations {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The path does not take this method */
+      405: {
+        headers: {
+          /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
+          'X-Request-Id': string;
+          /** @description The methods the path takes. */
+          Allow: string;
           [name: string]: unknown;
         };
         content: {
@@ -693,6 +715,8 @@ export interface operations {
           'Cache-Status': string;
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -812,6 +836,8 @@ export interface operations {
           'Cache-Status': string;
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content?: never;
@@ -826,13 +852,20 @@ export interface operations {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description An API key is needed */
+      /**
+       * @description One of these, each with an example below:
+       *
+       *     - An API key is needed
+       *     - The API key is not valid
+       */
       401: {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
@@ -870,6 +903,34 @@ export interface operations {
           'Cache-Status'?: string;
           /** @description `private, max-age=N`, N being the seconds the flow stays fresh. */
           'Cache-Control'?: string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The path does not take this method */
+      405: {
+        headers: {
+          /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
+          'X-Request-Id': string;
+          /** @description The methods the path takes. */
+          Allow: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request accepts none of the types the answer comes in */
+      406: {
+        headers: {
+          /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
+          'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -894,6 +955,19 @@ export interface operations {
           'X-Request-Id': string;
           /** @description Seconds to wait before trying again. */
           'Retry-After': number;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
+          'X-Request-Id': string;
           [name: string]: unknown;
         };
         content: {
@@ -905,6 +979,8 @@ export interface operations {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -921,6 +997,8 @@ export interface operations {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -939,6 +1017,8 @@ export interface operations {
           'X-Request-Id': string;
           /** @description Seconds to wait before trying again. */
           'Retry-After': number;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -950,6 +1030,8 @@ export interface operations {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -991,6 +1073,8 @@ export interface operations {
           'Cache-Status': string;
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -1110,6 +1194,8 @@ export interface operations {
           'Cache-Status': string;
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content?: never;
@@ -1124,13 +1210,20 @@ export interface operations {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description An API key is needed */
+      /**
+       * @description One of these, each with an example below:
+       *
+       *     - An API key is needed
+       *     - The API key is not valid
+       */
       401: {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
@@ -1168,6 +1261,34 @@ export interface operations {
           'Cache-Status'?: string;
           /** @description `private, max-age=N`, N being the seconds the flow stays fresh. */
           'Cache-Control'?: string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The path does not take this method */
+      405: {
+        headers: {
+          /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
+          'X-Request-Id': string;
+          /** @description The methods the path takes. */
+          Allow: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request accepts none of the types the answer comes in */
+      406: {
+        headers: {
+          /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
+          'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -1192,6 +1313,19 @@ export interface operations {
           'X-Request-Id': string;
           /** @description Seconds to wait before trying again. */
           'Retry-After': number;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
+          'X-Request-Id': string;
           [name: string]: unknown;
         };
         content: {
@@ -1203,6 +1337,8 @@ export interface operations {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -1219,6 +1355,8 @@ export interface operations {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -1237,6 +1375,8 @@ export interface operations {
           'X-Request-Id': string;
           /** @description Seconds to wait before trying again. */
           'Retry-After': number;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -1248,6 +1388,8 @@ export interface operations {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -1293,6 +1435,8 @@ export interface operations {
           'Content-Disposition': string;
           /** @description RFC 9211: hit or fwd=miss, with the photo kept or not. */
           'Cache-Status': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -1311,6 +1455,8 @@ export interface operations {
           'X-Content-Type-Options': string;
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content?: never;
@@ -1325,13 +1471,20 @@ export interface operations {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
-      /** @description An API key is needed */
+      /**
+       * @description One of these, each with an example below:
+       *
+       *     - An API key is needed
+       *     - The API key is not valid
+       */
       401: {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
@@ -1366,6 +1519,34 @@ export interface operations {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The path does not take this method */
+      405: {
+        headers: {
+          /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
+          'X-Request-Id': string;
+          /** @description The methods the path takes. */
+          Allow: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request accepts none of the types the answer comes in */
+      406: {
+        headers: {
+          /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
+          'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -1390,6 +1571,19 @@ export interface operations {
           'X-Request-Id': string;
           /** @description Seconds to wait before trying again. */
           'Retry-After': number;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request headers are too large */
+      431: {
+        headers: {
+          /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
+          'X-Request-Id': string;
           [name: string]: unknown;
         };
         content: {
@@ -1401,6 +1595,8 @@ export interface operations {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -1417,6 +1613,8 @@ export interface operations {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -1435,6 +1633,8 @@ export interface operations {
           'X-Request-Id': string;
           /** @description Seconds to wait before trying again. */
           'Retry-After': number;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {
@@ -1446,6 +1646,8 @@ export interface operations {
         headers: {
           /** @description Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token. */
           'X-Request-Id': string;
+          'RateLimit-Policy': components['headers']['RateLimit-Policy'];
+          RateLimit: components['headers']['RateLimit'];
           [name: string]: unknown;
         };
         content: {

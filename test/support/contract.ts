@@ -1,6 +1,8 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import type { Client, Dispatcher } from 'undici';
+import { isDocsUrl } from '../../apps/gateway/src/docs/openapi.js';
 
 /** A response as the contract sees it, whichever client received it. */
 export interface ContractResponse {
@@ -22,22 +24,24 @@ interface HeaderObject extends SchemaHolder {
 }
 
 interface ResponseObject {
-  headers?: Record<string, HeaderObject>;
+  headers?: Record<string, HeaderObject | Reference>;
   content?: Record<string, SchemaHolder>;
 }
 
 interface Operation {
-  responses: Record<string, ResponseObject>;
+  responses: Record<string, ResponseObject | Reference>;
 }
 
-/** Swagger UI and the document itself describe the API; the document does not describe them. */
-const DOCS_PATH = /^\/docs(?:\/|$)/;
+interface Reference {
+  $ref: string;
+}
 
 /**
- * What the gateway answers for a request that matches no operation of the document: malformed or
- * over-long URLs refused before routing, and routes it does not have. Always a problem.
+ * What the gateway answers for a request that matches no path of the document: malformed or
+ * over-long URLs and header sections refused before routing, and routes it does not have. Always a
+ * problem.
  */
-const UNROUTED_STATUSES = new Set([400, 404, 414]);
+const UNROUTED_STATUSES = new Set([400, 404, 414, 431]);
 
 const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 
@@ -72,7 +76,7 @@ const describeErrors = (errors: ErrorObject[] | null | undefined) =>
 export class Contract {
   // The discriminator picks the one schema of a oneOf to report on, instead of all of them.
   private readonly ajv = new Ajv2020({ allErrors: true, strict: true, discriminator: true });
-  private readonly operations: { method: string; template: string; pattern: RegExp; operation: Operation }[];
+  private readonly pathItems: { template: string; pattern: RegExp; operations: Map<string, Operation> }[];
   private readonly validators = new Map<object, ValidateFunction>();
 
   constructor(readonly document: OpenAPIObject) {
@@ -85,36 +89,38 @@ export class Contract {
     // OpenAPI's own keywords, annotations only.
     for (const keyword of ['example', 'xml', 'externalDocs']) this.ajv.addKeyword(keyword);
     this.ajv.addSchema({ $id: COMPONENTS_ID, $defs: this.local(document.components?.schemas ?? {}) });
-    this.operations = Object.entries(document.paths).flatMap(([template, item]) =>
-      Object.entries(item as Record<string, Operation>).map(([method, operation]) => ({
-        method: method.toUpperCase(),
-        template,
-        // A path parameter is one segment, as the gateway's router matches it.
-        pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),
-        operation,
-      })),
-    );
+    this.pathItems = Object.entries(document.paths).map(([template, item]) => ({
+      template,
+      // A path parameter is one segment, as the gateway's router matches it.
+      pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+      operations: new Map(
+        Object.entries(item as Record<string, Operation>).map(([method, operation]) => [
+          method.toUpperCase(),
+          operation,
+        ]),
+      ),
+    }));
   }
 
   /** Every way the response breaks the document; none when it keeps it. */
   check(response: ContractResponse): string[] {
     // As sent: URL parsing would resolve the dot segments and encodings that hostile requests hold.
     const path = response.url.replace(/^https?:\/\/[^/]*/, '').split(/[?#]/)[0];
-    if (DOCS_PATH.test(path)) return [];
-    const found = this.operations.find(
-      (candidate) => candidate.method === response.method.toUpperCase() && candidate.pattern.test(path),
-    );
-    if (!found) return this.checkUnrouted(response, path);
-    const name = `${found.method} ${found.template}`;
+    // Swagger UI and the document itself describe the API; the document does not describe them.
+    if (isDocsUrl(path)) return [];
+    const item = this.pathItems.find((candidate) => candidate.pattern.test(path));
+    if (!item) return this.checkUnrouted(response, path);
+    const method = response.method.toUpperCase();
+    // The document says every operation answers HEAD as its GET, without the body.
+    const operation = item.operations.get(method) ?? (method === 'HEAD' ? item.operations.get('GET') : undefined);
+    if (!operation) return this.checkOtherMethod(response, item.template, [...item.operations.values()]);
+    const name = `${method} ${item.template}`;
     const documented =
-      found.operation.responses[String(response.status)] ??
-      found.operation.responses[`${String(response.status)[0]}XX`] ??
-      found.operation.responses.default;
+      operation.responses[String(response.status)] ??
+      operation.responses[`${String(response.status)[0]}XX`] ??
+      operation.responses.default;
     if (!documented) return [`${name}: status ${response.status} is not documented`];
-    return [
-      ...this.checkHeaders(name, response, documented.headers ?? {}),
-      ...this.checkContent(`${name} ${response.status}`, response, documented.content ?? {}),
-    ];
+    return this.checkResponse(name, response, this.resolve(documented));
   }
 
   /** Throws, naming the request and every mismatch, when the response breaks the document. */
@@ -126,6 +132,22 @@ export class Contract {
       );
   }
 
+  /** A method the path does not take: the 405 its operations document, if they do. */
+  private checkOtherMethod(response: ContractResponse, template: string, operations: Operation[]): string[] {
+    const name = `${response.method.toUpperCase()} ${template} (a method the path does not take)`;
+    const documented = operations.map((operation) => operation.responses['405']).find(Boolean);
+    if (!documented || response.status !== 405)
+      return [`${name}: status ${response.status}, where ${documented ? '405 is' : 'nothing is'} documented`];
+    return this.checkResponse(name, response, this.resolve(documented));
+  }
+
+  private checkResponse(name: string, response: ContractResponse, documented: ResponseObject): string[] {
+    return [
+      ...this.checkHeaders(name, response, documented.headers ?? {}),
+      ...this.checkContent(`${name} ${response.status}`, response, documented.content ?? {}),
+    ];
+  }
+
   private checkUnrouted(response: ContractResponse, path: string): string[] {
     const name = `${response.method.toUpperCase()} ${path} (no operation of the document)`;
     if (!UNROUTED_STATUSES.has(response.status)) return [`${name}: status ${response.status} for no operation`];
@@ -134,8 +156,13 @@ export class Contract {
     });
   }
 
-  private checkHeaders(name: string, response: ContractResponse, headers: Record<string, HeaderObject>): string[] {
-    return Object.entries(headers).flatMap(([header, { required, schema }]) => {
+  private checkHeaders(
+    name: string,
+    response: ContractResponse,
+    headers: Record<string, HeaderObject | Reference>,
+  ): string[] {
+    return Object.entries(headers).flatMap(([header, object]) => {
+      const { required, schema } = this.resolve(object);
       const received = response.headers[header.toLowerCase()];
       if (received === undefined)
         return required ? [`${name} ${response.status}: required header ${header} is missing`] : [];
@@ -175,6 +202,17 @@ export class Contract {
     const validate = this.validator(schema);
     if (validate(body)) return [];
     return [`${name}: the ${mediaType} body breaks its schema`, ...describeErrors(validate.errors)];
+  }
+
+  /** A response or header the document gives by reference to its components, or in place. */
+  private resolve<T extends object>(object: T | Reference): T {
+    if (!('$ref' in object)) return object;
+    const found = object.$ref
+      .replace(/^#\//, '')
+      .split('/')
+      .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], this.document);
+    if (!found) throw new Error(`the document has no ${object.$ref}`);
+    return found as T;
   }
 
   /** A schema of the document, compiled once, its references pointing into the components. */
@@ -223,4 +261,27 @@ export async function keptFetch(contract: Contract, url: string, init: RequestIn
     body: textual ? await response.clone().text() : contentType === null ? '' : undefined,
   });
   return response;
+}
+
+/** An answer read whole by keptRequest. */
+export interface KeptAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/**
+ * An undici request, its path sent exactly as written (fetch and URL parsing would resolve ".."
+ * and "%2e%2e" first), its answer read whole and checked against the contract.
+ */
+export async function keptRequest(
+  contract: Contract,
+  client: Client,
+  options: { method: string; path: string; headers?: Record<string, string> },
+): Promise<KeptAnswer> {
+  const response = await client.request({ ...options, method: options.method as Dispatcher.HttpMethod });
+  const answer = { status: response.statusCode, headers: response.headers, text: await response.body.text() };
+  const { status, headers, text } = answer;
+  contract.assert({ method: options.method, url: options.path, status, headers, body: text });
+  return answer;
 }

@@ -8,9 +8,12 @@ import { Logger } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminServer } from './admin/admin.server.js';
+import { AllowedMethods } from './allowed-methods.js';
 import { AppModule } from './app.module.js';
 import type { GatewayConfig } from './config/gateway.config.js';
-import { buildOpenApiDocument, serveDocs } from './docs/openapi.js';
+import { buildOpenApiDocument, isDocsUrl, serveDocs } from './docs/openapi.js';
+import { answerHeaderOverflowAsProblem } from './header-overflow.js';
+import { refuseUnacceptable } from './media-types.js';
 import { securityHeaders } from './security-headers.js';
 import { RequestLogController, createLoggers } from './logging/logger.js';
 import { problemBody, sendProblem } from './problems/problem.filter.js';
@@ -60,11 +63,22 @@ export async function createGatewayApp(
     logController.close();
     done();
   });
+  const allowedMethods = new AllowedMethods();
+  // Before Nest and the docs register their routes, so that it sees every one.
+  adapter.getInstance().addHook('onRoute', (route) => {
+    allowedMethods.add(route);
+    const produces = route.config?.produces;
+    // On the routes that declare their types alone: the others pay nothing for it.
+    if (produces !== undefined)
+      route.preValidation = [refuseUnacceptable(produces, config.publicBaseUrl), ...[route.preValidation ?? []].flat()];
+  });
   const security = securityHeaders();
+  answerHeaderOverflowAsProblem(adapter.getInstance().server, security.api, config.publicBaseUrl);
+  const docsSecurity = config.docsEnabled ? security.docs : security.api;
   // Callback hooks rather than async ones here and in the other per-request hooks: a promise per
   // request and hook is garbage that a cache hit pays for.
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
-    reply.headers(security);
+    reply.headers(isDocsUrl(request.url) ? docsSecurity : security.api);
     reply.header(REQUEST_ID_HEADER, request.id);
     if (request.url.length > MAX_URL_LENGTH) {
       // Answered here: done() is not called, so nothing else runs for the request.
@@ -80,6 +94,24 @@ export async function createGatewayApp(
       );
       return;
     }
+    if (request.is404) {
+      // Before authentication: the path exists whatever the key, as an unknown one is 404 whatever the key.
+      const path = request.url.split('?', 1)[0];
+      const allow = allowedMethods.allowedOn(path);
+      if (allow !== undefined) {
+        void sendProblem(
+          reply.header('allow', allow),
+          405,
+          problemBody(
+            'method-not-allowed',
+            `${path} does not take ${request.method}; it takes ${allow}.`,
+            request,
+            config.publicBaseUrl,
+          ),
+        );
+        return;
+      }
+    }
     done();
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config, loggers), adapter, {
@@ -92,7 +124,7 @@ export async function createGatewayApp(
       origin: config.corsOrigins,
       methods: ['GET'],
       allowedHeaders: ['Authorization', 'Cache-Control', 'If-None-Match', 'X-Request-Id'],
-      exposedHeaders: ['Cache-Status', 'ETag', 'Retry-After', 'X-Request-Id'],
+      exposedHeaders: ['Cache-Status', 'ETag', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'],
     });
   }
   if (config.docsEnabled) serveDocs(app, buildOpenApiDocument(app, config), config.docs);

@@ -64,7 +64,8 @@ export class GatewayValidationPipe extends ValidationPipe {
     super({
       whitelist: true,
       forbidNonWhitelisted: true,
-      stopAtFirstError: false,
+      // One error per field, the first its rules find: the DTOs order their rules from the most telling.
+      stopAtFirstError: true,
       exceptionFactory: (errors) => validationFailed(fieldErrors(errors)),
     });
   }

@@ -29,7 +29,7 @@ import {
   type UpstreamAnswer,
 } from '@app/interact-client';
 import type { GatewayAccount } from '../config/gateway.config.js';
-import type { MetricsService } from '../metrics/metrics.service.js';
+import type { MetricsService, Operation } from '../metrics/metrics.service.js';
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open' | 'isolated';
 
@@ -83,6 +83,8 @@ const unhealthy = (error: unknown) =>
 
 /** A bulkhead and the places each client holds in it, within its share. */
 interface Compartment {
+  /** What its calls are for, as the metrics name it. */
+  readonly operation: Operation;
   readonly bulkhead: BulkheadPolicy;
   readonly clientShare: number;
   /** Places each client holds in the bulkhead; a client is removed when it holds none. */
@@ -97,8 +99,14 @@ interface Compartment {
  * part rather than whatever others leave free: a client's share is there whenever it comes.
  * A lone client is bounded by the bulkhead itself, whose refusal then says so.
  */
-function compartment(maxConcurrent: number, maxQueue: number, clientsAllowed: number): Compartment {
+function compartment(
+  operation: Operation,
+  maxConcurrent: number,
+  maxQueue: number,
+  clientsAllowed: number,
+): Compartment {
   return {
+    operation,
     bulkhead: bulkhead(maxConcurrent, maxQueue),
     clientShare: clientsAllowed > 1 ? Math.ceil((maxConcurrent + maxQueue) / clientsAllowed) : Infinity,
     held: new Map(),
@@ -148,8 +156,8 @@ export class ResilientTransport {
   ) {
     this.kind = inner.kind;
     const r = account.resilience;
-    this.flows = compartment(r.bulkheadMaxConcurrent, r.bulkheadMaxQueue, clientsAllowed);
-    this.photos = compartment(r.photoBulkheadMaxConcurrent, r.photoBulkheadMaxQueue, clientsAllowed);
+    this.flows = compartment('flow', r.bulkheadMaxConcurrent, r.bulkheadMaxQueue, clientsAllowed);
+    this.photos = compartment('photo', r.photoBulkheadMaxConcurrent, r.photoBulkheadMaxQueue, clientsAllowed);
     const labels = { account: account.accountId, transport: inner.kind };
     this.breaker = circuitBreaker(handleWhen(unhealthy), {
       halfOpenAfter: r.breakerHalfOpenAfterMs,
@@ -211,10 +219,11 @@ export class ResilientTransport {
     work: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     const held = room.held.get(clientId) ?? 0;
-    if (held >= room.clientShare) throw this.refused(new UpstreamUnavailableError('client_share_full', 1));
+    if (held >= room.clientShare)
+      throw this.refused(room.operation, new UpstreamUnavailableError('client_share_full', 1));
     room.held.set(clientId, held + 1);
     try {
-      return await this.callShared(room.bulkhead, wire, work);
+      return await this.callShared(room, wire, work);
     } finally {
       const left = (room.held.get(clientId) ?? 1) - 1;
       if (left > 0) room.held.set(clientId, left);
@@ -230,7 +239,7 @@ export class ResilientTransport {
    * or its place in the bulkhead.
    */
   private async callShared<T>(
-    room: BulkheadPolicy,
+    { bulkhead: room, operation }: Compartment,
     wire: string,
     work: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
@@ -244,16 +253,18 @@ export class ResilientTransport {
       const running = room.execute(() =>
         deadline.signal.aborted
           ? Promise.reject(new TaskCancelledError())
-          : this.policy.execute(({ signal }) => this.attempt(wire, work, signal), deadline.signal),
+          : this.policy.execute(({ signal }) => this.attempt(operation, wire, work, signal), deadline.signal),
       );
       settled = await Promise.race([running, cancelledOn(deadline.signal)]);
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         const reopensIn = this.openedAt + this.account.resilience.breakerHalfOpenAfterMs - Date.now();
-        throw this.refused(new UpstreamUnavailableError('circuit_open', Math.max(1, Math.ceil(reopensIn / 1000))));
+        const retryAfter = Math.max(1, Math.ceil(reopensIn / 1000));
+        throw this.refused(operation, new UpstreamUnavailableError('circuit_open', retryAfter));
       }
-      if (error instanceof BulkheadRejectedError) throw this.refused(new UpstreamUnavailableError('bulkhead_full', 1));
-      if (error instanceof ReadRefusedError) throw this.refused(error);
+      if (error instanceof BulkheadRejectedError)
+        throw this.refused(operation, new UpstreamUnavailableError('bulkhead_full', 1));
+      if (error instanceof ReadRefusedError) throw this.refused(operation, error);
       if (error instanceof TaskCancelledError) {
         throw new UpstreamDeadlineError(`no answer within the ${this.account.resilience.retryDeadlineMs} ms deadline`);
       }
@@ -269,19 +280,20 @@ export class ResilientTransport {
     await Promise.all([this.inner.close(), this.photoTransport?.close()]);
   }
 
-  private refused<E extends UpstreamUnavailableError | ReadRefusedError>(error: E): E {
-    this.metrics.refusals.inc({ account: this.account.accountId, reason: error.reason });
+  private refused<E extends UpstreamUnavailableError | ReadRefusedError>(operation: Operation, error: E): E {
+    this.metrics.refusals.inc({ account: this.account.accountId, operation, reason: error.reason });
     return error;
   }
 
   private async attempt<T>(
+    operation: Operation,
     wire: string,
     work: (signal: AbortSignal) => Promise<T>,
     deadline: AbortSignal,
   ): Promise<T | Answered> {
     // cockatiel starts a retry whose backoff outlasted the deadline: it must not reach Interact.
     if (deadline.aborted) throw new TaskCancelledError();
-    const labels = { account: this.account.accountId, transport: wire };
+    const labels = { account: this.account.accountId, transport: wire, operation };
     const started = performance.now();
     let outcome: string | undefined = 'success';
     try {

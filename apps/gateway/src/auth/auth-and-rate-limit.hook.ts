@@ -1,11 +1,11 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GATEWAY_CONFIG, type ApiClient, type GatewayConfig } from '../config/gateway.config.js';
 import { sendProblemException } from '../problems/problem.filter.js';
 import { ProblemException } from '../problems/problem.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RATE_LIMIT_WINDOW_SECONDS, RateLimiter, type Quota } from './rate-limiter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,6 +17,8 @@ declare module 'fastify' {
 const API_PREFIX = '/v1/';
 const REALM = 'Bearer realm="interact-flow-gateway"';
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
+/** The name RateLimit gives the one policy RateLimit-Policy states: a client's requests per minute. */
+const POLICY = '"per-minute"';
 
 /**
  * Authenticates each API call, authorizes it for the account it names and holds its client to its
@@ -34,6 +36,8 @@ export class AuthAndRateLimitHook implements OnModuleInit {
    * configured keys, and a wrong key is hashed and compared every time.
    */
   private readonly matchedKeys = new Map<string, ApiClient>();
+  /** Each client's RateLimit-Policy, written once: it changes only with the configuration. */
+  private readonly policies: Map<ApiClient, string>;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -41,6 +45,12 @@ export class AuthAndRateLimitHook implements OnModuleInit {
     private readonly rateLimiter: RateLimiter,
   ) {
     this.configuredAccounts = new Set(config.accounts.map((account) => account.accountId));
+    this.policies = new Map(
+      config.clients.map((client) => [
+        client,
+        `${POLICY};q=${client.rateLimitPerMinute};w=${RATE_LIMIT_WINDOW_SECONDS}`,
+      ]),
+    );
   }
 
   onModuleInit(): void {
@@ -57,9 +67,11 @@ export class AuthAndRateLimitHook implements OnModuleInit {
       }
       request.client = client;
       // Most requests are admitted from this replica's reservation; the others wait to reserve more.
-      if (this.rateLimiter.admitReserved(client)) return done();
+      if (this.rateLimiter.admitReserved(client)) return this.admitted(reply, client, done);
       this.rateLimiter.admit(client).then((retryAfterSeconds) => {
-        if (retryAfterSeconds === undefined) return done();
+        if (retryAfterSeconds === undefined) return this.admitted(reply, client, done);
+        // The same window as Retry-After's, to the second.
+        this.sendQuota(reply, client, { remaining: 0, resetSeconds: retryAfterSeconds });
         refuse(
           new ProblemException(
             'rate-limited',
@@ -70,6 +82,18 @@ export class AuthAndRateLimitHook implements OnModuleInit {
         );
       }, done);
     });
+  }
+
+  /** Set before the request goes on, so that every answer to it carries them, the cache hit's and the problems' alike. */
+  private admitted(reply: FastifyReply, client: ApiClient, done: () => void): void {
+    this.sendQuota(reply, client, this.rateLimiter.quota(client));
+    done();
+  }
+
+  /** The RateLimit-Policy and RateLimit fields of draft-ietf-httpapi-ratelimit-headers. */
+  private sendQuota(reply: FastifyReply, client: ApiClient, { remaining, resetSeconds }: Quota): void {
+    reply.header('ratelimit-policy', this.policies.get(client));
+    reply.header('ratelimit', `${POLICY};r=${remaining};t=${resetSeconds}`);
   }
 
   /** The client that sent the request, allowed to read the account it names. */
@@ -86,7 +110,7 @@ export class AuthAndRateLimitHook implements OnModuleInit {
     const client = this.clientOf(key);
     if (!client) {
       throw new ProblemException(
-        'unauthorized',
+        'invalid-api-key',
         'The API key is not valid.',
         {},
         { 'www-authenticate': `${REALM}, error="invalid_token"` },

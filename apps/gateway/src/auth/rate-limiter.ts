@@ -2,6 +2,8 @@ import { MemoryStore, type SharedStore } from '@app/cache';
 import type { ApiClient } from '../config/gateway.config.js';
 
 const MINUTE_MS = 60_000;
+/** The window of every client's limit, as RateLimit-Policy states it. */
+export const RATE_LIMIT_WINDOW_SECONDS = MINUTE_MS / 1000;
 /**
  * A replica far from a client's limit reserves this share of what is left of it at once, so that
  * most requests need no round trip; near the limit the share shrinks to one request at a time.
@@ -16,6 +18,15 @@ interface Window {
   reserved: number;
   resetsAt: number;
 }
+
+/** What a client may still send, and in how many seconds its window starts again. */
+export interface Quota {
+  remaining: number;
+  resetSeconds: number;
+}
+
+/** Rounded up: a caller that waits this long finds the next window. */
+const secondsLeft = (window: Window) => Math.max(1, Math.ceil((window.resetsAt - Date.now()) / 1000));
 
 /**
  * Per-client windows of a minute in the cache store, so that replicas sharing Redis share one
@@ -50,8 +61,7 @@ export class RateLimiter {
     for (;;) {
       const window = this.currentWindow(client.id);
       // The count only grows within a window: once over the limit, no reservation can succeed.
-      if (window && window.counted >= client.rateLimitPerMinute && window.reserved === 0)
-        return Math.max(1, Math.ceil((window.resetsAt - Date.now()) / 1000));
+      if (window && window.counted >= client.rateLimitPerMinute && window.reserved === 0) return secondsLeft(window);
       let reservation = this.reserving.get(client.id);
       if (!reservation) {
         reservation = this.reserve(client).finally(() => this.reserving.delete(client.id));
@@ -60,6 +70,23 @@ export class RateLimiter {
       await reservation;
       if (this.admitReserved(client)) return undefined;
     }
+  }
+
+  /**
+   * What remains of the client's window once a request was admitted, from what this replica knows
+   * without asking the store: the limit less the shared count as this replica last read it, plus
+   * what it reserved and has not admitted yet (counted already). Exact while one replica serves the
+   * client; with several, the others' reservations since that read are not in it. Near the limit
+   * that read is fresh: each request is reserved on its own there, so the count is read for each.
+   */
+  quota(client: ApiClient): Quota {
+    const window = this.currentWindow(client.id);
+    // Only when the window ended between the admission and now: nothing is known of the next one yet.
+    if (!window) return { remaining: 0, resetSeconds: 1 };
+    return {
+      remaining: Math.max(0, client.rateLimitPerMinute - window.counted) + window.reserved,
+      resetSeconds: secondsLeft(window),
+    };
   }
 
   private currentWindow(clientId: string): Window | undefined {

@@ -13,7 +13,7 @@ import {
 } from '@app/cache';
 import type { FlowLookup } from '@app/interact-client';
 import { GATEWAY_CONFIG, type CacheConfig, type GatewayAccount, type GatewayConfig } from '../config/gateway.config.js';
-import { MetricsService } from '../metrics/metrics.service.js';
+import { MetricsService, type CacheResult } from '../metrics/metrics.service.js';
 import { accountCacheKey } from './cache-key.js';
 import { CACHE_STORE } from './cache.tokens.js';
 
@@ -36,9 +36,6 @@ interface EntryMeta {
 export interface FlowEntry extends EntryMeta {
   body: Buffer;
 }
-
-/** How the cache answered, for metrics: served fresh, fetched, served stale, or not consulted. */
-type CacheResult = 'hit' | 'miss' | 'stale' | 'bypass';
 
 export interface Served {
   entry: FlowEntry;
@@ -118,30 +115,30 @@ export class FlowCacheService {
   async freshFlow(key: string): Promise<Served | undefined> {
     const { entry } = await this.read(key);
     if (entry?.kind !== 'flow' || Date.now() >= entry.freshUntil) return undefined;
-    this.metrics.cacheRequests.inc({ result: 'hit' });
+    this.counted('hit');
     return this.served(entry, 'hit');
   }
 
   async serve(key: string, account: GatewayAccount, noCache: boolean, load: () => Promise<Loaded>): Promise<Served> {
     if (noCache) {
-      this.metrics.cacheRequests.inc({ result: 'bypass' });
+      this.counted('bypass');
       return this.served(await this.refill(key, account, load), 'fwd=request');
     }
     const { entry, available } = await this.read(key);
     const now = Date.now();
     if (entry && now < entry.freshUntil) {
-      this.metrics.cacheRequests.inc({ result: 'hit' });
+      this.counted('hit');
       return this.served(entry, 'hit');
     }
     if (entry && entry.kind === 'flow' && now < entry.freshUntil + this.cache.staleWhileRevalidateMs) {
-      this.metrics.cacheRequests.inc({ result: 'stale' });
+      this.counted('stale');
       this.refreshInBackground(key, account, load);
       return this.served(entry, 'fwd=stale; detail=stale-while-revalidate');
     }
     if (entry && now < entry.staleUntil) {
       try {
         const filled = await this.fill(key, account, load);
-        this.metrics.cacheRequests.inc({ result: 'miss' });
+        this.counted('miss');
         // A history comes with 200 on both wires; not-found's status differs by wire, and without
         // fwd-status the response's own (404) stands for it.
         return this.served(filled, filled.kind === 'flow' ? 'fwd=stale; fwd-status=200' : 'fwd=stale');
@@ -149,7 +146,7 @@ export class FlowCacheService {
         // A failure on the server side, upstream's or the gateway's own, may be papered over with
         // a stale copy; never a caller's mistake.
         if (!isServerFailure(error)) throw error;
-        this.metrics.cacheRequests.inc({ result: 'stale' });
+        this.counted('stale');
         // A load refused before it asked upstream (an open circuit, a full bulkhead) forwarded
         // nothing: a stale hit, not a forward (RFC 9211).
         if (!error.forwarded) return this.served(entry, 'hit; detail=stale-if-error');
@@ -157,7 +154,7 @@ export class FlowCacheService {
       }
     }
     const result: CacheResult = available ? 'miss' : 'bypass';
-    this.metrics.cacheRequests.inc({ result });
+    this.counted(result);
     try {
       const filled = await this.fill(key, account, load);
       return this.served(filled, available ? 'fwd=miss' : 'fwd=miss; detail=cache-unavailable');
@@ -165,6 +162,10 @@ export class FlowCacheService {
       if (error instanceof LoadFailure) error.cacheStatus = `${CACHE_NAME}; fwd=miss`;
       throw error;
     }
+  }
+
+  private counted(result: CacheResult): void {
+    this.metrics.cacheRequests.inc({ operation: 'flow', result });
   }
 
   private served(entry: FlowEntry, status: string): Served {

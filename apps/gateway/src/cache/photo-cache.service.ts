@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LoadCoordinator, decodeEntry, encodeEntry, type Found, type SharedStore } from '@app/cache';
 import type { ImageType } from '@app/interact-client';
 import { GATEWAY_CONFIG, type CacheConfig, type GatewayAccount, type GatewayConfig } from '../config/gateway.config.js';
+import { MetricsService, type CacheResult } from '../metrics/metrics.service.js';
 import { accountCacheKey } from './cache-key.js';
 import { CACHE_STORE } from './cache.tokens.js';
 
@@ -72,6 +73,7 @@ export class PhotoCacheService {
   constructor(
     @Inject(CACHE_STORE) private readonly store: SharedStore,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    private readonly metrics: MetricsService,
   ) {
     this.cache = config.cache;
     this.loads = new LoadCoordinator<PhotoLoad<unknown>>(store, {
@@ -80,16 +82,26 @@ export class PhotoCacheService {
     });
   }
 
-  /** The fresh entry of a key, null for a miss or a store that does not answer. */
+  /**
+   * The fresh entry of a key, null for a miss or a store that does not answer; counted as the
+   * flows' reads are. A photo known too large to cache is a miss each time: Interact is asked.
+   */
   async read(key: string): Promise<PhotoEntry | null> {
     let raw: Buffer | null;
     try {
       raw = await this.store.get(key);
     } catch {
+      this.counted('bypass');
       return null;
     }
-    const entry = raw && (await decoded(raw));
-    return entry && Date.now() < entry.freshUntil ? entry : null;
+    const stored = raw && (await decoded(raw));
+    const entry = stored && Date.now() < stored.freshUntil ? stored : null;
+    this.counted(entry && entry.kind !== 'large' ? 'hit' : 'miss');
+    return entry;
+  }
+
+  private counted(result: CacheResult): void {
+    this.metrics.cacheRequests.inc({ operation: 'photo', result });
   }
 
   /**

@@ -15,7 +15,46 @@ const SERVICE = `What a customer did in a Uniphore Interact flow, every page, an
 
 To try an operation: **Authorize** with your client's API key, open the operation, **Try it out**, give an account id and an interaction id or caller attribute, then **Execute**.
 
+Every operation also answers \`HEAD\`: the same status and headers as its \`GET\`, without the body.
+
 Errors are RFC 9457 problem details (\`application/problem+json\`); each problem type URI has a page under \`/problems\`.`;
+
+/** Statuses answered before the client is admitted (or even known): they carry no RateLimit fields. */
+const BEFORE_ADMISSION = new Set(['401', '403', '405', '414', '431']);
+
+/** draft-ietf-httpapi-ratelimit-headers, as the gateway fills it in: one policy, a client's requests per minute. */
+const RATE_LIMIT_HEADERS = {
+  'RateLimit-Policy': {
+    description:
+      'The client\'s quota: `q` requests in every window of `w` seconds, under the policy named "per-minute" (draft-ietf-httpapi-ratelimit-headers).',
+    schema: { type: 'string', example: '"per-minute";q=600;w=60' },
+  },
+  RateLimit: {
+    description:
+      'What remains of the quota: `r` more requests within the next `t` seconds, when the window starts again. `r` is what this gateway instance knows without asking the others, exact while one instance serves the client. On a 429, `r` is 0 and `t` is the Retry-After.',
+    schema: { type: 'string', example: '"per-minute";r=599;t=42' },
+  },
+};
+
+/**
+ * Every answer of the API after the client was admitted carries the RateLimit fields (the
+ * authentication hook sets them on both paths of a request): documented here once, on every
+ * response of every /v1 operation that can come after admission.
+ */
+function documentRateLimits(document: OpenAPIObject): OpenAPIObject {
+  const refs = Object.fromEntries(
+    Object.keys(RATE_LIMIT_HEADERS).map((name) => [name, { $ref: `#/components/headers/${name}` }]),
+  );
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (!path.startsWith('/v1/')) continue;
+    for (const operation of Object.values(item) as Array<{ responses?: Record<string, { headers?: object }> }>) {
+      for (const [status, response] of Object.entries(operation.responses ?? {}))
+        if (!BEFORE_ADMISSION.has(status)) response.headers = { ...response.headers, ...refs };
+    }
+  }
+  document.components = { ...document.components, headers: { ...document.components?.headers, ...RATE_LIMIT_HEADERS } };
+  return document;
+}
 
 const TRANSPORTS: Record<GatewayAccount['transport'], string> = { rest: 'REST', soap: 'SOAP' };
 
@@ -79,14 +118,21 @@ export function buildOpenApiDocument(app: INestApplication, config: GatewayConfi
     },
     components: { ...info.components, schemas: { [ANSWER_SCHEMA_NAME]: ANSWER_SCHEMA } },
   });
-  return resolveProblemTypes(document, config.publicBaseUrl);
+  return resolveProblemTypes(documentRateLimits(document), config.publicBaseUrl);
 }
+
+/** Where Swagger UI and the document are served. */
+const DOCS_PATH = 'docs';
+const DOCS_URL = new RegExp(`^/${DOCS_PATH}(?:[/?]|$)`);
+
+/** Whether a request URL is Swagger UI's page, one of its assets, or the document. */
+export const isDocsUrl = (url: string) => DOCS_URL.test(url);
 
 /** Swagger UI at /docs, the document at /docs/openapi.json. */
 export function serveDocs(app: INestApplication, document: OpenAPIObject, docs: DocsSettings): void {
-  SwaggerModule.setup('docs', app, document, {
-    jsonDocumentUrl: 'docs/openapi.json',
-    yamlDocumentUrl: 'docs/openapi.yaml',
+  SwaggerModule.setup(DOCS_PATH, app, document, {
+    jsonDocumentUrl: `${DOCS_PATH}/openapi.json`,
+    yamlDocumentUrl: `${DOCS_PATH}/openapi.yaml`,
     customSiteTitle: DOCS_PAGE_TITLE,
     swaggerOptions: {
       persistAuthorization: docs.persistAuthorization,

@@ -10,19 +10,24 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { API_KEY_SCHEME } from '../docs/openapi.js';
+import { Produces } from '../media-types.js';
 import { ApiProblemResponses, REQUEST_ID_HEADER, type HeaderDoc } from '../problems/problem.dto.js';
 import { FlowDto, FlowQuery, type AccountParams } from './flow.dto.js';
 import { ACCOUNT_ROUTE, LOOKUP_ROUTES, type LookupRoute } from './flow.lookups.js';
-import { sendFlow, wantsNoCache } from './flow.http.js';
+import { FLOW_MEDIA_TYPES, sendFlow, wantsNoCache } from './flow.http.js';
 import { FlowService } from './flow.service.js';
 
 export const FLOW_PROBLEMS = [
   'validation-failed',
   'bad-request',
   'unauthorized',
+  'invalid-api-key',
   'forbidden',
+  'method-not-allowed',
+  'not-acceptable',
   'rate-limited',
   'uri-too-long',
+  'headers-too-large',
   'account-not-found',
   'interaction-not-found',
   'upstream-unauthorized',
@@ -134,7 +139,11 @@ function defineHandler(name: string, route: LookupRoute, path: string, documenta
   Headers()(prototype, name, 2);
   Query()(prototype, name, 1);
   Param()(prototype, name, 0);
-  applyDecorators(documentation, Get(path))(prototype, name, Object.getOwnPropertyDescriptor(prototype, name));
+  applyDecorators(documentation, Produces(...FLOW_MEDIA_TYPES), Get(path))(
+    prototype,
+    name,
+    Object.getOwnPropertyDescriptor(prototype, name),
+  );
 }
 
 for (const route of LOOKUP_ROUTES) {

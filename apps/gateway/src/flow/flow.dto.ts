@@ -7,7 +7,7 @@ import {
   getSchemaPath,
   type ApiPropertyOptions,
 } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Matches, NotContains, ValidateBy } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, NotContains, ValidateBy } from 'class-validator';
 import type { AnswerKind, Flow, FlowAnswer } from './flow.model.js';
 import { PHOTO_ID_SCHEMA } from './photo-id.js';
 
@@ -51,6 +51,8 @@ export const LOOKUP_VALUE_SCHEMA = {
 function LookupValue(field: string, description: string, example: string) {
   return applyDecorators(
     ApiProperty({ description, example, ...LOOKUP_VALUE_SCHEMA }),
+    // First: an empty segment breaks most of the rules below, and only this one says what is wrong.
+    IsNotEmpty({ message: `${field} must not be empty` }),
     IsString(),
     ValidateBy({
       name: 'isLength',

@@ -1,5 +1,9 @@
 import type { FastifyReply } from 'fastify';
+import { PROBLEM_CONTENT_TYPE } from '../problems/problem.filter.js';
 import type { FlowResponse } from './flow.service.js';
+
+/** What a flow route answers in: the flow, or a problem. */
+export const FLOW_MEDIA_TYPES = ['application/json', PROBLEM_CONTENT_TYPE];
 
 /** RFC 9110 If-None-Match: weak comparison, a list of tags, or "*". */
 export function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {

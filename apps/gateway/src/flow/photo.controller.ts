@@ -2,6 +2,7 @@ import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { API_KEY_SCHEME } from '../docs/openapi.js';
+import { Produces } from '../media-types.js';
 import { ApiProblemResponses, REQUEST_ID_HEADER, type HeaderDoc } from '../problems/problem.dto.js';
 import { ACCOUNT_ROUTE } from './flow.lookups.js';
 import { FLOW_PROBLEMS } from './flow.controller.js';
@@ -58,6 +59,8 @@ export class PhotoController {
   constructor(private readonly photos: PhotoService) {}
 
   @Get('interactions/:interactionId/photos/:photoId')
+  // Whichever image type the photo's bytes prove; problems are sent whatever Accept says.
+  @Produces('image/*')
   @ApiOperation({
     operationId: 'getInteractionPhoto',
     summary: 'Get a photo the customer uploaded',

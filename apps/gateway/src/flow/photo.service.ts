@@ -89,9 +89,10 @@ export class PhotoService {
       return { ...headers, kind: 'bytes', contentType: stored.contentType, body: stored.body, cacheStatus: 'hit' };
     if (stored?.kind === 'not-found') throw gone('hit');
     const request = { uniqueId: interactionId, path, maxSize: options.maxSize };
-    // Known too large to cache: no load to share, every caller streams its own.
+    // Known too large to cache: no load to share, every caller streams its own. Still a miss to
+    // RFC 9211: the cache knew the size, yet the request went upstream.
     if (stored?.kind === 'large')
-      return this.streamed(context, await this.fetch(configured, request, 0, options), 'hit');
+      return this.streamed(context, await this.fetch(configured, request, 0, options), 'fwd=miss');
 
     const { entry, stream } = await this.cache.load(key, configured.account, async () => {
       const read = await this.fetch(configured, request, this.config.cache.photoMaxBytes, options);

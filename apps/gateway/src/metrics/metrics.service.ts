@@ -15,6 +15,12 @@ const DEFAULT_METRICS_LEFT_OUT = [
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** What a call to Interact, a refusal or a cache read was for: a bounded label, two values. */
+export type Operation = 'flow' | 'photo';
+
+/** How the cache answered a read: served fresh, went upstream, served stale, or was not consulted. */
+export type CacheResult = 'hit' | 'miss' | 'stale' | 'bypass';
+
 export const CIRCUIT_STATE_VALUES = { closed: 0, open: 1, halfOpen: 2, isolated: 3 } as const;
 
 /** One registry per application, so that several gateways in one process (tests) never share series. */
@@ -32,23 +38,23 @@ export class MetricsService {
 
   readonly upstreamRequests = new Counter({
     name: 'interact_upstream_requests_total',
-    help: 'Calls made to Interact, each attempt counted, by outcome.',
-    labelNames: ['account', 'transport', 'outcome'] as const,
+    help: 'Calls made to Interact, each attempt counted, by operation (flow, photo) and outcome.',
+    labelNames: ['account', 'transport', 'operation', 'outcome'] as const,
     registers: [this.registry],
   });
 
   readonly upstreamRequestDuration = new Histogram({
     name: 'interact_upstream_request_duration_seconds',
-    help: 'Duration of calls made to Interact, each attempt measured, reading its answer included, by outcome.',
-    labelNames: ['account', 'transport', 'outcome'] as const,
+    help: 'Duration of calls made to Interact, each attempt measured, by operation (flow, photo) and outcome: a flow until its answer is read, a photo until what is cached is read or its streaming begins.',
+    labelNames: ['account', 'transport', 'operation', 'outcome'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
 
   readonly refusals = new Counter({
     name: 'interact_refusals_total',
-    help: 'Flow loads refused with a 503 unless a stale copy answered, by reason: circuit_open, bulkhead_full and client_share_full (Interact not asked), render_queue_full (Interact answered; the gateway was too busy to read it).',
-    labelNames: ['account', 'reason'] as const,
+    help: 'Calls to Interact refused with a 503 unless a stale copy answered, by operation (flow, photo) and reason: circuit_open, bulkhead_full and client_share_full (Interact not asked), render_queue_full (flows only: Interact answered; the gateway was too busy to read it).',
+    labelNames: ['account', 'operation', 'reason'] as const,
     registers: [this.registry],
   });
 
@@ -61,8 +67,8 @@ export class MetricsService {
 
   readonly cacheRequests = new Counter({
     name: 'interact_cache_requests_total',
-    help: 'Flow requests by how the cache answered: hit, miss, stale or bypass.',
-    labelNames: ['result'] as const,
+    help: 'Flow and photo requests by how the cache answered: hit, miss (a photo too large to cache included), stale or bypass.',
+    labelNames: ['operation', 'result'] as const,
     registers: [this.registry],
   });
 

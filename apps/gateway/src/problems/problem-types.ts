@@ -18,8 +18,14 @@ export const PROBLEM_TYPES = {
   unauthorized: {
     status: 401,
     title: 'An API key is needed',
+    description: 'The request sent no API key. Send the key of your client as Authorization: Bearer <key>.',
+  },
+  // A type of its own rather than another title for unauthorized: RFC 9457 keeps a type's title the same in every occurrence.
+  'invalid-api-key': {
+    status: 401,
+    title: 'The API key is not valid',
     description:
-      'Send the key of your client as Authorization: Bearer <key>. The WWW-Authenticate header says whether the key was missing or not valid.',
+      'The request sent an API key that belongs to no client (WWW-Authenticate says error="invalid_token"). Check the key of your client.',
   },
   forbidden: {
     status: 403,
@@ -36,6 +42,24 @@ export const PROBLEM_TYPES = {
     status: 414,
     title: 'The request URL is too long',
     description: 'URLs longer than 12,288 characters are refused before routing.',
+  },
+  'method-not-allowed': {
+    status: 405,
+    title: 'The path does not take this method',
+    description:
+      'The path exists, but not for the method of the request. The Allow header lists the methods it takes: GET and HEAD for every path of the API.',
+  },
+  'not-acceptable': {
+    status: 406,
+    title: 'The request accepts none of the types the answer comes in',
+    description:
+      'The Accept header weighs every type the operation answers in at 0, or names none of them: application/json for a flow, an image type for a photo. Problems, this one included, are always application/problem+json.',
+  },
+  'headers-too-large': {
+    status: 431,
+    title: 'The request headers are too large',
+    description:
+      'The request header section is larger than the gateway reads (16 KiB, Node.js’s maxHeaderSize). It is refused before routing, and the connection closes.',
   },
   'not-found': {
     status: 404,

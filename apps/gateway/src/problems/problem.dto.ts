@@ -62,7 +62,8 @@ export class ProblemDto {
   detail!: string;
 
   @ApiProperty({
-    description: 'The request path this occurrence belongs to.',
+    description:
+      "The request path this occurrence belongs to; empty (the request's own URL) on a 431 whose request line could not be read.",
     example: '/v1/accounts/12345678/interactions/000000000/flow',
   })
   instance!: string;
@@ -85,9 +86,13 @@ const EXAMPLE_DETAILS: Record<ProblemSlug, string> = {
   'validation-failed': 'The request has 1 invalid field.',
   'bad-request': 'The request was rejected before it reached the API.',
   unauthorized: 'Send an API key as Authorization: Bearer <key>.',
+  'invalid-api-key': 'The API key is not valid.',
   forbidden: 'Client desk-app may not read this account.',
   'rate-limited': 'Client desk-app sent more than 600 requests this minute.',
   'uri-too-long': 'The request URL is longer than 12288 characters.',
+  'method-not-allowed': '/v1/accounts/12345678/interactions/040100713/flow does not take POST; it takes GET, HEAD.',
+  'not-acceptable': "The request's Accept admits none of application/json, application/problem+json.",
+  'headers-too-large': "The request's header section is larger than 16384 bytes.",
   'not-found': 'No route for GET /v1/nothing.',
   'account-not-found': 'No Interact account 99999999 is configured.',
   'interaction-not-found':
@@ -138,13 +143,23 @@ const RETRY_AFTER: HeaderDoc = {
 
 type ProblemHeaders = Partial<Record<ProblemSlug, Record<string, HeaderDoc>>>;
 
+const WWW_AUTHENTICATE: Record<string, HeaderDoc> = {
+  'WWW-Authenticate': {
+    description: 'The Bearer scheme, with error="invalid_token" when a key was sent but is not valid.',
+    required: true,
+    schema: { type: 'string', example: 'Bearer realm="interact-flow-gateway", error="invalid_token"' },
+  },
+};
+
 /** Headers that come with a problem, as a caller needs to read them. */
 const PROBLEM_HEADERS: ProblemHeaders = {
-  unauthorized: {
-    'WWW-Authenticate': {
-      description: 'The Bearer scheme, with error="invalid_token" when a key was sent but is not valid.',
+  unauthorized: WWW_AUTHENTICATE,
+  'invalid-api-key': WWW_AUTHENTICATE,
+  'method-not-allowed': {
+    Allow: {
+      description: 'The methods the path takes.',
       required: true,
-      schema: { type: 'string', example: 'Bearer realm="interact-flow-gateway", error="invalid_token"' },
+      schema: { type: 'string', example: 'GET, HEAD' },
     },
   },
   'rate-limited': { 'Retry-After': RETRY_AFTER },

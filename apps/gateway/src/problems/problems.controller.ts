@@ -30,7 +30,7 @@ export class ProblemsController {
       },
     },
   })
-  @ApiProblemResponses(['not-found'])
+  @ApiProblemResponses(['not-found', 'method-not-allowed'])
   describe(@Param('slug') slug: string): string {
     if (!isProblemSlug(slug)) throw new ProblemException('not-found', 'No such problem type.');
     const { title, status, description } = PROBLEM_TYPES[slug];
