@@ -123,6 +123,13 @@ describe('the contract of the served document', () => {
     ]);
   });
 
+  it('takes HEAD as its GET without the body, its Content-Type still documented', () => {
+    expect(check({ method: 'HEAD', body: '' })).toEqual([]);
+    expect(check({ method: 'HEAD', body: '', headers: { ...flow.headers, 'content-type': 'text/html' } })).toEqual([
+      expect.stringContaining('Content-Type text/html is not documented (application/json)'),
+    ]);
+  });
+
   it('checks a photo by its status, type and headers, not its bytes', () => {
     const photo = photoPath(REST_ACCOUNT, DEMO_IDS.claim, 'cgNfCv18QzqrmozmD6ctD4');
     const headers = {
