@@ -2,6 +2,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { contractOf, keptFetch } from './support/contract.js';
 
 /** Runs the README's demo from dist/ (npm test builds it first), on ports of its own. */
 
@@ -66,8 +68,10 @@ describe('the demo on free ports', () => {
   });
 
   it('serves the seeded interaction over the REST and the SOAP demo account', async () => {
+    // Checked against the document the demo's gateway serves.
+    const contract = contractOf((await (await fetch(`${gateway}/docs/openapi.json`)).json()) as OpenAPIObject);
     for (const account of ['12345678', '12345679']) {
-      const response = await fetch(`${gateway}/v1/accounts/${account}/interactions/040100713/flow`, {
+      const response = await keptFetch(contract, `${gateway}/v1/accounts/${account}/interactions/040100713/flow`, {
         headers: { authorization: 'Bearer demo-key' },
       });
       expect(response.status).toBe(200);

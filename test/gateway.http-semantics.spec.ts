@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import { maxHeaderSize } from 'node:http';
 import { connect } from 'node:net';
-import request, { type Response } from 'supertest';
+import type { Response } from 'supertest';
 import { Client } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { DEMO_IDS } from './support/simulator.js';
 import { REST_ACCOUNT, TEST_API_KEY, apiClient, type RunningGateway } from './support/gateway.js';
+import { keptRequest } from './support/contract.js';
 import { useTestbed } from './support/testbed.js';
 import { flowPath, photoPath } from './support/paths.js';
 
@@ -57,7 +58,7 @@ describe('RateLimit fields', () => {
   it('counts down on every answer after admission, on both paths and in problems, and the 429 names the window Retry-After does', async () => {
     const gw = await testbed.gateway({ clients: [apiClient('desk', 'desk-key', [REST_ACCOUNT], 8)] });
     const as = (path: string, headers: Record<string, string> = {}) =>
-      request(gw.url).get(path).set('Authorization', 'Bearer desk-key').set(headers);
+      gw.anonymous().get(path).set('Authorization', 'Bearer desk-key').set(headers);
     const answers = [
       await as(CLAIM).expect(200), // a miss, answered by Nest
       await as(CLAIM).expect(200), // a fresh hit, answered by CachedFlowHook
@@ -96,8 +97,8 @@ describe('RateLimit fields', () => {
   it('is not on a refusal before the client is known or admitted', async () => {
     const gw = await testbed.gateway();
     for (const refused of [
-      await request(gw.url).get(CLAIM).expect(401),
-      await request(gw.url).get(CLAIM).set('Authorization', 'Bearer wrong-key').expect(401),
+      await gw.anonymous().get(CLAIM).expect(401),
+      await gw.anonymous().get(CLAIM).set('Authorization', 'Bearer wrong-key').expect(401),
     ]) {
       expect(refused.headers['ratelimit']).toBeUndefined();
       expect(refused.headers['ratelimit-policy']).toBeUndefined();
@@ -122,13 +123,13 @@ describe('methods', () => {
       const answers = [];
       for (const path of PATHS)
         for (const method of METHODS)
-          for (const headers of [{ authorization: `Bearer ${TEST_API_KEY}` }, {}]) {
-            const response = await client.request({ method: method as 'GET', path, headers });
-            const body = (await response.body.json()) as { type: string; detail: string; instance: string };
+          for (const headers of [{ authorization: `Bearer ${TEST_API_KEY}` }, {}] as Record<string, string>[]) {
+            const response = await keptRequest(gw.contract, client, { method, path, headers });
+            const body = JSON.parse(response.text) as { type: string; detail: string; instance: string };
             answers.push({
               method,
               path,
-              status: response.statusCode,
+              status: response.status,
               allow: response.headers.allow,
               contentType: response.headers['content-type'],
               rateLimit: response.headers.ratelimit,
@@ -165,14 +166,19 @@ describe('methods', () => {
   });
 
   it('keeps 404 for a path no route has, whatever the method', async () => {
-    const client = new Client((await testbed.gateway()).url);
+    const gw = await testbed.gateway();
+    const client = new Client(gw.url);
     try {
       for (const path of ['/v1/nowhere', `${CLAIM}/more`, '/v1/accounts', '/problems'])
         for (const method of ['GET', 'POST', 'DELETE'] as const) {
-          const response = await client.request({ method, path, headers: { authorization: `Bearer ${TEST_API_KEY}` } });
-          expect(response.statusCode, `${method} ${path}`).toBe(404);
+          const response = await keptRequest(gw.contract, client, {
+            method,
+            path,
+            headers: { authorization: `Bearer ${TEST_API_KEY}` },
+          });
+          expect(response.status, `${method} ${path}`).toBe(404);
           expect(response.headers.allow).toBeUndefined();
-          expect(((await response.body.json()) as { type: string }).type).toBe('/problems/not-found');
+          expect((JSON.parse(response.text) as { type: string }).type).toBe('/problems/not-found');
         }
     } finally {
       await client.close();
@@ -185,12 +191,12 @@ describe('HEAD', () => {
     const gw = await testbed.gateway();
     const client = new Client(gw.url);
     const head = async (path: string, headers: Record<string, string> = {}) => {
-      const response = await client.request({
+      const response = await keptRequest(gw.contract, client, {
         method: 'HEAD',
         path,
         headers: { authorization: `Bearer ${TEST_API_KEY}`, ...headers },
       });
-      return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+      return { status: response.status, headers: response.headers, body: response.text };
     };
     try {
       const miss = await head(CLAIM);
@@ -232,17 +238,16 @@ describe('Accept', () => {
     try {
       const answers = [];
       for (const accept of accepts) {
-        const response = await client.request({
+        const response = await keptRequest(gw.contract, client, {
           method: 'GET',
           path,
           headers: { authorization: `Bearer ${TEST_API_KEY}`, ...(accept !== undefined && { accept }) },
         });
-        const body = await response.body.text();
         answers.push({
           accept,
-          status: response.statusCode,
+          status: response.status,
           contentType: response.headers['content-type'],
-          type: response.statusCode === 406 ? (JSON.parse(body) as { type: string }).type : undefined,
+          type: response.status === 406 ? (JSON.parse(response.text) as { type: string }).type : undefined,
           rateLimited: typeof response.headers.ratelimit === 'string',
         });
       }
@@ -339,13 +344,13 @@ describe('a header section too large', () => {
     const gw = await testbed.gateway();
     const client = new Client(gw.url);
     const oversized = async () => {
-      const response = await client.request({
+      const response = await keptRequest(gw.contract, client, {
         method: 'GET',
         path: `${CLAIM}?widerSearch=false`,
         headers: { authorization: `Bearer ${TEST_API_KEY}`, 'x-padding': 'p'.repeat(20_000) },
       });
-      const body = (await response.body.json()) as Record<string, unknown>;
-      expect(response.statusCode).toBe(431);
+      const body = JSON.parse(response.text) as Record<string, unknown>;
+      expect(response.status).toBe(431);
       expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.headers.connection).toBe('close');

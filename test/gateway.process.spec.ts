@@ -58,7 +58,7 @@ describe('the gateway process', () => {
     await gateway.start(simulator, { SHUTDOWN_GRACE_SECONDS: '10', DRAIN_LISTEN_SECONDS: '2' });
     const path = flowPath(DEMO_ACCOUNTS[0].accountId, DEMO_IDS.claim);
     const headers = { authorization: `Bearer ${TEST_API_KEY}` };
-    expect((await fetch(`${gateway.url}${path}`, { headers })).status).toBe(200);
+    expect((await gateway.fetch(path, { headers })).status).toBe(200);
     // Twenty keep-alive clients, a connection each, asking as fast as they are answered. Each stops
     // at the answer that closes its connection, as a client then goes to another replica.
     const clients = Array.from({ length: 20 }, () => new Client(gateway.url, { keepAliveTimeout: 30_000 }));
@@ -241,7 +241,7 @@ describe('the gateway process', () => {
   it("keeps application keys out of the soap package's debug output", async () => {
     await gateway.start(simulator, { DEBUG: 'node-soap' });
     const soapAccount = DEMO_ACCOUNTS[1];
-    const response = await fetch(`${gateway.url}${flowPath(soapAccount.accountId, DEMO_IDS.claim)}`, {
+    const response = await gateway.fetch(flowPath(soapAccount.accountId, DEMO_IDS.claim), {
       headers: { authorization: `Bearer ${TEST_API_KEY}` },
     });
     expect(response.status).toBe(200);
@@ -263,7 +263,7 @@ describe('the gateway process', () => {
       canaryApiKey,
     );
     for (const account of ['12345678', '12345679']) {
-      const response = await fetch(`${gateway.url}${flowPath(account, DEMO_IDS.claim)}`, {
+      const response = await gateway.fetch(flowPath(account, DEMO_IDS.claim), {
         headers: {
           authorization: `Bearer ${canaryApiKey}`,
           'application-key': canaryApplicationKey,
@@ -274,7 +274,7 @@ describe('the gateway process', () => {
       expect(response.status).toBe(502);
       expect(await response.text()).not.toContain(canaryApplicationKey);
     }
-    const wrongKey = await fetch(`${gateway.url}${flowPath('12345678', DEMO_IDS.claim)}`, {
+    const wrongKey = await gateway.fetch(flowPath('12345678', DEMO_IDS.claim), {
       headers: { authorization: 'Bearer canary-wrong-api-key-55aa' },
     });
     expect(wrongKey.status).toBe(401);

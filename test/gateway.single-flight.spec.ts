@@ -185,7 +185,7 @@ describe("the replicas' lock, a lease its holder renews", () => {
       const headers = { authorization: `Bearer ${TEST_API_KEY}` };
       void fetch(`${holder.url}${path}`, { headers }).catch(() => undefined);
       while ((await testbed.simulator.stats()).rest.requests < 1) await sleep(20);
-      const waiting = fetch(`${waiter.url}${path}`, { headers });
+      const waiting = waiter.fetch(path, { headers });
       // The waiter finds the lock held, and waits on it.
       await sleep(500);
       expect((await testbed.simulator.stats()).rest.requests).toBe(1);

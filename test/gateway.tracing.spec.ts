@@ -52,7 +52,7 @@ describe('tracing', () => {
         OTEL_SERVICE_NAME: 'gateway-under-test',
       });
       await simulator.reset();
-      const response = await fetch(`${gateway.url}${flowPath(account, DEMO_IDS.claim)}`, {
+      const response = await gateway.fetch(flowPath(account, DEMO_IDS.claim), {
         headers: {
           authorization: `Bearer ${TEST_API_KEY}`,
           traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01`,
@@ -76,7 +76,7 @@ describe('tracing', () => {
     gateway = new GatewayProcess();
     await gateway.start(simulator, { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl });
     const ask = (requestId: string) =>
-      fetch(`${gateway.url}${flowPath('12345678', DEMO_IDS.claim)}`, {
+      gateway.fetch(flowPath('12345678', DEMO_IDS.claim), {
         headers: {
           authorization: `Bearer ${TEST_API_KEY}`,
           traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01`,
@@ -160,7 +160,7 @@ describe('tracing', () => {
           OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
           OTEL_BSP_SCHEDULE_DELAY: '600000',
         });
-        const response = await fetch(`${gateway.url}${flowPath('12345678', DEMO_IDS.claim)}`, {
+        const response = await gateway.fetch(flowPath('12345678', DEMO_IDS.claim), {
           headers: { authorization: `Bearer ${TEST_API_KEY}` },
         });
         expect(response.status).toBe(200);
@@ -181,7 +181,7 @@ describe('tracing', () => {
     gateway = new GatewayProcess();
     await gateway.start(simulator);
     await simulator.reset();
-    await fetch(`${gateway.url}${flowPath('12345678', DEMO_IDS.claim)}`, {
+    await gateway.fetch(flowPath('12345678', DEMO_IDS.claim), {
       headers: { authorization: `Bearer ${TEST_API_KEY}`, traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` },
     });
     expect((await simulator.stats()).rest.traceparents).toEqual([]);

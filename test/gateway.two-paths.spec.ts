@@ -1,4 +1,4 @@
-import request, { type Response } from 'supertest';
+import type { Response } from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { DEMO_IDS } from './support/simulator.js';
 import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY, apiClient } from './support/gateway.js';
@@ -114,11 +114,11 @@ describe('the two paths of a request', () => {
           apiClient('desk', 'desk-key', [REST_ACCOUNT]),
         ],
       });
-      // Without a key the request cannot go through http(), which sends the test client's.
+      // Without a key, anonymous(): http() sends the test client's.
       const refused = async () =>
         refusalOf(
           await (refusal.authorization === undefined
-            ? request(gw.url).get(refusal.path)
+            ? gw.anonymous().get(refusal.path)
             : gw.http().get(refusal.path).set('Authorization', refusal.authorization)),
         );
 

@@ -1,17 +1,28 @@
 import { Client } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_IDS } from './support/simulator.js';
-import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY } from './support/gateway.js';
+import { REST_ACCOUNT, SOAP_ACCOUNT, TEST_API_KEY, type RunningGateway } from './support/gateway.js';
+import { keptRequest } from './support/contract.js';
 import { useTestbed } from './support/testbed.js';
 
 const testbed = useTestbed();
+let gateway: RunningGateway;
 // A client that sends the path exactly as written: fetch and URL parsing would resolve ".." and "%2e%2e" first.
 let client: Client;
 
 beforeEach(async () => {
-  client = new Client((await testbed.gateway()).url);
+  gateway = await testbed.gateway();
+  client = new Client(gateway.url);
 });
 afterEach(() => client.close());
+
+/** Sends the request as written, with the test client's key, and checks its answer against the contract. */
+const send = (path: string, { method = 'GET', ...headers }: Record<string, string> = {}) =>
+  keptRequest(gateway.contract, client, {
+    method,
+    path,
+    headers: { authorization: `Bearer ${TEST_API_KEY}`, ...headers },
+  });
 
 const byId = (value: string, query = '') => `/v1/accounts/${REST_ACCOUNT}/interactions/${value}/flow${query}`;
 const byAttribute = (value: string) => `/v1/accounts/${SOAP_ACCOUNT}/caller-attributes/${value}/flow`;
@@ -96,29 +107,16 @@ describe('hostile requests', () => {
   });
 
   it.each(HOSTILE)('rejects %s (%s) with %i, asking nothing upstream', async (_case, path, status, extra = {}) => {
-    const { method = 'GET', ...headers } = extra;
-    const response = await client.request({
-      path,
-      method: method as 'GET',
-      headers: { authorization: `Bearer ${TEST_API_KEY}`, ...headers },
-    });
-    const body = await response.body.text();
-    expect(response.statusCode).toBe(status);
+    const response = await send(path, extra);
+    expect(response.status).toBe(status);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(body).not.toMatch(/at .+\.(js|ts):\d+/);
+    expect(response.text).not.toMatch(/at .+\.(js|ts):\d+/);
     expect((await testbed.simulator.stats()).total).toBe(0);
   });
 
   it('still serves the valid neighbours of those values', async () => {
-    for (const value of ['z'.repeat(128), 'a.b', '...', 'a..b', 'a%3Bb', 'caf%C3%A9', '%E2%9C%93']) {
-      const response = await client.request({
-        path: byId(value),
-        method: 'GET',
-        headers: { authorization: `Bearer ${TEST_API_KEY}` },
-      });
-      await response.body.text();
-      expect([200, 404]).toContain(response.statusCode);
-    }
+    for (const value of ['z'.repeat(128), 'a.b', '...', 'a..b', 'a%3Bb', 'caf%C3%A9', '%E2%9C%93'])
+      expect([200, 404]).toContain((await send(byId(value))).status);
     expect((await testbed.simulator.stats()).rest.requests).toBe(7);
   });
 });
@@ -128,13 +126,9 @@ describe('invisible characters', () => {
     ['U+200B', '%E2%80%8B'],
     ['U+2028', '%E2%80%A8'],
   ])('names %s among the characters refused', async (_name, encoded) => {
-    const response = await client.request({
-      path: byId(`040100${encoded}713`),
-      method: 'GET',
-      headers: { authorization: `Bearer ${TEST_API_KEY}` },
-    });
-    expect(response.statusCode).toBe(400);
-    expect(((await response.body.json()) as { errors: unknown[] }).errors).toEqual([
+    const response = await send(byId(`040100${encoded}713`));
+    expect(response.status).toBe(400);
+    expect((JSON.parse(response.text) as { errors: unknown[] }).errors).toEqual([
       {
         field: 'interactionId',
         message:
@@ -146,12 +140,8 @@ describe('invisible characters', () => {
 
 describe('query parameters, checked by own properties', () => {
   const ask = async (path: string) => {
-    const response = await client.request({
-      path,
-      method: 'GET',
-      headers: { authorization: `Bearer ${TEST_API_KEY}` },
-    });
-    return { status: response.statusCode, body: (await response.body.json()) as Record<string, unknown> };
+    const { status, text } = await send(path);
+    return { status, body: JSON.parse(text) as Record<string, unknown> };
   };
   const notAParameter = (field: string) => ({ field, message: `${field} is not a parameter of this operation` });
 

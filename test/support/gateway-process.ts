@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEMO_ACCOUNTS, type RunningSimulator } from './simulator.js';
 import { TEST_API_KEY } from './gateway.js';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { contractOf, keptFetch, type Contract } from './contract.js';
 import { freePort } from './redis.js';
 
 // A process a signal killed has no exit code, only its signal.
@@ -20,6 +22,8 @@ export class GatewayProcess {
   url = '';
   /** Probes and metrics. */
   adminUrl = '';
+  /** The OpenAPI document the process serves, as a contract: read at its first checked request. */
+  private contract?: Promise<Contract>;
 
   async start(simulator: RunningSimulator, env: Record<string, string> = {}, apiKey = TEST_API_KEY): Promise<void> {
     const child = await this.launch(simulator, env, apiKey);
@@ -43,6 +47,7 @@ export class GatewayProcess {
     const [port, adminPort] = [await freePort(), await freePort()];
     this.url = `http://127.0.0.1:${port}`;
     this.adminUrl = `http://127.0.0.1:${adminPort}`;
+    this.contract = undefined;
     const config = {
       accounts: DEMO_ACCOUNTS.map((account, index) => ({
         id: account.accountId,
@@ -86,6 +91,16 @@ export class GatewayProcess {
     this.child.stderr?.on('data', collect);
     this.child.stderr?.on('data', (chunk: Buffer) => void (this.errorText += chunk.toString()));
     return this.child;
+  }
+
+  /** fetch on the API (a path), its response checked against the document the process serves. */
+  async fetch(path: string, init?: RequestInit): Promise<Response> {
+    // Read from the process, which built it: dist/ and the process's own configuration.
+    this.contract ??= fetch(`${this.url}/docs/openapi.json`).then(async (served) => {
+      if (!served.ok) throw new Error(`the gateway serves no OpenAPI document: ${served.status}`);
+      return contractOf((await served.json()) as OpenAPIObject);
+    });
+    return keptFetch(await this.contract, `${this.url}${path}`, init);
   }
 
   signal(signal: NodeJS.Signals): void {

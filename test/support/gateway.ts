@@ -17,7 +17,9 @@ import {
   GatewayEnvironment,
   ResilienceSettings,
 } from '../../apps/gateway/src/config/gateway.schema.js';
+import { buildOpenApiDocument } from '../../apps/gateway/src/docs/openapi.js';
 import { createGatewayApp, listenGateway, type GatewayAppOptions } from '../../apps/gateway/src/gateway.app.js';
+import { contractOf, keptFetch, type Contract } from './contract.js';
 import { DEMO_ACCOUNTS, type RunningSimulator } from './simulator.js';
 
 export const REST_ACCOUNT = DEMO_ACCOUNTS[0].accountId;
@@ -81,8 +83,14 @@ export interface RunningGateway {
   url: string;
   /** Probes and metrics. */
   adminUrl: string;
-  /** The API, with the test client's key. */
+  /** The OpenAPI document this gateway serves, as a contract on its responses. */
+  contract: Contract;
+  /** The API, with the test client's key; every response it receives is checked against the contract. */
   http(): ReturnType<typeof request.agent>;
+  /** The API without a key, every response checked against the contract. */
+  anonymous(): ReturnType<typeof request.agent>;
+  /** fetch on the API (a path), every response checked against the contract. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   /** The admin port, without a key: probes and scrapers have none. */
   admin(): ReturnType<typeof request.agent>;
   close(): Promise<void>;
@@ -92,35 +100,63 @@ export async function startGateway(
   config: Partial<GatewayConfig> & Pick<GatewayConfig, 'accounts'>,
   options: GatewayAppOptions = {},
 ): Promise<RunningGateway> {
-  const app = await createGatewayApp(
-    {
-      port: 0,
-      adminPort: 0,
-      host: '127.0.0.1',
-      cache: memoryCache(),
-      logLevel: 'silent',
-      shutdownGraceMs: 5_000,
-      drainListenMs: 0,
-      renderThreads: 1,
-      clients: [apiClient('test', TEST_API_KEY, [REST_ACCOUNT, SOAP_ACCOUNT])],
-      docsEnabled: ENVIRONMENT_DEFAULTS.DOCS_ENABLED,
-      docs: new DocsSettings(),
-      corsOrigins: ENVIRONMENT_DEFAULTS.CORS_ORIGINS,
-      ...config,
-    },
-    options,
-  );
+  const full: GatewayConfig = {
+    port: 0,
+    adminPort: 0,
+    host: '127.0.0.1',
+    cache: memoryCache(),
+    logLevel: 'silent',
+    shutdownGraceMs: 5_000,
+    drainListenMs: 0,
+    renderThreads: 1,
+    clients: [apiClient('test', TEST_API_KEY, [REST_ACCOUNT, SOAP_ACCOUNT])],
+    docsEnabled: ENVIRONMENT_DEFAULTS.DOCS_ENABLED,
+    docs: new DocsSettings(),
+    corsOrigins: ENVIRONMENT_DEFAULTS.CORS_ORIGINS,
+    ...config,
+  };
+  const app = await createGatewayApp(full, options);
   const urls = await listenGateway(app, { port: 0, adminPort: 0, host: '127.0.0.1' });
   const [url, adminUrl] = [urls.url, urls.adminUrl].map((listening) => listening.replace('[::1]', '127.0.0.1'));
+  // The document this gateway serves at /docs/openapi.json, built as it builds it: fetching it
+  // would add a request to the logs and metrics that the tests read.
+  const contract = contractOf(buildOpenApiDocument(app, full));
   // Every request carries the test client's key; a test about authentication overrides the header.
   return {
     app,
     url,
     adminUrl,
-    http: () => request.agent(url).set('Authorization', `Bearer ${TEST_API_KEY}`),
+    contract,
+    http: () => keptTo(contract, request.agent(url).set('Authorization', `Bearer ${TEST_API_KEY}`)),
+    anonymous: () => keptTo(contract, request.agent(url)),
+    fetch: (path, init) => keptFetch(contract, `${url}${path}`, init),
     admin: () => request.agent(adminUrl),
     close: () => app.close(),
   };
+}
+
+type Agent = ReturnType<typeof request.agent>;
+type Test = ReturnType<Agent['get']>;
+
+/** The agent, with every request it makes failing when its response breaks the contract. */
+export function keptTo(contract: Contract, agent: Agent): Agent {
+  for (const method of ['get', 'head', 'post', 'put', 'patch', 'delete', 'del', 'options'] as const) {
+    const send = agent[method].bind(agent) as (url: string) => Test;
+    agent[method] = ((url: string) => {
+      const test = send(url) as Test & { method: string; url: string };
+      // First of the test's assertions, so that a response off the contract fails as such.
+      return test.expect((response) =>
+        contract.assert({
+          method: test.method,
+          url: test.url,
+          status: response.status,
+          headers: response.headers as Record<string, string>,
+          body: Buffer.isBuffer(response.body) ? response.body : response.text,
+        }),
+      );
+    }) as Agent[typeof method];
+  }
+  return agent;
 }
 
 /** Keeps every line the gateway logs, so tests can read what operators would see. */

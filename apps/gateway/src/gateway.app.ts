@@ -17,9 +17,9 @@ import { refuseUnacceptable } from './media-types.js';
 import { securityHeaders } from './security-headers.js';
 import { RequestLogController, createLoggers } from './logging/logger.js';
 import { problemBody, sendProblem } from './problems/problem.filter.js';
+import { ACCEPTABLE_REQUEST_ID } from './request-id.js';
 
 const REQUEST_ID_HEADER = 'x-request-id';
-const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Above the longest valid request (two 128-character values), far below Node's 16 KiB header cap. */
 const MAX_URL_LENGTH = 12_288;
 

@@ -11,7 +11,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { API_KEY_SCHEME } from '../docs/openapi.js';
 import { Produces } from '../media-types.js';
-import { ApiProblemResponses } from '../problems/problem.dto.js';
+import { ApiProblemResponses, REQUEST_ID_HEADER, type HeaderDoc } from '../problems/problem.dto.js';
 import { FlowDto, FlowQuery, type AccountParams } from './flow.dto.js';
 import { ACCOUNT_ROUTE, LOOKUP_ROUTES, type LookupRoute } from './flow.lookups.js';
 import { FLOW_MEDIA_TYPES, sendFlow, wantsNoCache } from './flow.http.js';
@@ -38,24 +38,24 @@ export const FLOW_PROBLEMS = [
   'internal-error',
 ] as const;
 
-const CACHE_HEADERS = {
+const CACHE_HEADERS: Record<string, HeaderDoc> = {
   ETag: {
     description: 'Strong validator of the flow; send it back in If-None-Match.',
+    required: true,
     schema: { type: 'string', example: '"kQ1u5tX2mEo0rJ9c3Y7aZ4pW8sV"' },
   },
   'Cache-Control': {
     // No <placeholder>: Swagger UI reads descriptions as Markdown, and drops what looks like an HTML tag.
     description: '`private, max-age=N`, N being the seconds the flow stays fresh.',
+    required: true,
     schema: { type: 'string', example: 'private, max-age=300' },
   },
   'Cache-Status': {
     description: 'RFC 9211: hit, fwd=miss, fwd=stale or fwd=request, with ttl in seconds.',
+    required: true,
     schema: { type: 'string', example: 'interact-flow-gateway; hit; ttl=287' },
   },
-  'X-Request-Id': {
-    description: 'Identifies the request in the logs.',
-    schema: { type: 'string', example: '5f0c6f4e-8a53-4c51-9a8e-2a1f0b1c9d77' },
-  },
+  'X-Request-Id': REQUEST_ID_HEADER,
 };
 
 function FlowResponses(example: object) {

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@n
 import type { FastifyReply } from 'fastify';
 import { API_KEY_SCHEME } from '../docs/openapi.js';
 import { Produces } from '../media-types.js';
-import { ApiProblemResponses } from '../problems/problem.dto.js';
+import { ApiProblemResponses, REQUEST_ID_HEADER, type HeaderDoc } from '../problems/problem.dto.js';
 import { ACCOUNT_ROUTE } from './flow.lookups.js';
 import { FLOW_PROBLEMS } from './flow.controller.js';
 import { PhotoParams, PhotoQuery } from './photo.dto.js';
@@ -12,21 +12,40 @@ import { PhotoService, photoFileName, type PhotoResponse } from './photo.service
 // A photo is read through its interaction's flow, so it can fail as the flow does, or be missing itself.
 const PHOTO_PROBLEMS = [...FLOW_PROBLEMS, 'photo-not-found'] as const;
 
-const PHOTO_HEADERS = {
+/** What an answer about a photo carries, the image or a 304. */
+const PHOTO_HEADERS: Record<string, HeaderDoc> = {
   ETag: {
     description: 'Strong validator of the photo; send it back in If-None-Match.',
+    required: true,
     schema: { type: 'string', example: '"0cY1oZ6q8Qe2Hn5bT3fJ7wK9sVx"' },
   },
   'Cache-Control': {
     description:
       '`private, max-age=N, immutable`, N being the seconds a photo is kept: an uploaded photo never changes.',
+    required: true,
     schema: { type: 'string', example: 'private, max-age=86400, immutable' },
   },
+  'X-Content-Type-Options': {
+    description: 'nosniff',
+    required: true,
+    schema: { type: 'string', example: 'nosniff' },
+  },
+  'X-Request-Id': REQUEST_ID_HEADER,
+};
+
+/** What only the image carries. */
+const IMAGE_HEADERS: Record<string, HeaderDoc> = {
+  ...PHOTO_HEADERS,
   'Content-Disposition': {
     description: 'inline, with a file name made of the photo id.',
+    required: true,
     schema: { type: 'string', example: 'inline; filename="photo-cgNfCv18QzqrmozmD6ctD4.png"' },
   },
-  'X-Content-Type-Options': { description: 'nosniff', schema: { type: 'string', example: 'nosniff' } },
+  'Cache-Status': {
+    description: 'RFC 9211: hit or fwd=miss, with the photo kept or not.',
+    required: true,
+    schema: { type: 'string', example: 'interact-flow-gateway; hit' },
+  },
 };
 
 /**
@@ -56,7 +75,7 @@ export class PhotoController {
   @ApiResponse({
     status: 200,
     description: 'The image, as JPEG, PNG, GIF, WebP or HEIC.',
-    headers: PHOTO_HEADERS,
+    headers: IMAGE_HEADERS,
     // The bytes themselves, which a JSON document cannot show: Swagger UI's Try it out displays the image.
     content: { 'image/*': { schema: { type: 'string', format: 'binary' }, example: '(the image bytes)' } },
   })

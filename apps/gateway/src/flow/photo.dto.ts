@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches, ValidateBy } from 'class-validator';
 import { InteractionFlowParams } from './flow.dto.js';
-import { PHOTO_ID_PATTERN } from './photo-id.js';
+import { PHOTO_ID_PATTERN, PHOTO_ID_SCHEMA } from './photo-id.js';
 
 /** The pixel sizes a caller may ask for: thumbnails up to what a desktop screen shows. */
 export const MAX_SIZE_BOUNDS = { min: 16, max: 4096 } as const;
@@ -10,7 +10,7 @@ export class PhotoParams extends InteractionFlowParams {
   @ApiProperty({
     description: 'The photo’s id, as its flow lists it (`pages[].photos[].id`).',
     example: 'cgNfCv18QzqrmozmD6ctD4',
-    pattern: PHOTO_ID_PATTERN.source,
+    ...PHOTO_ID_SCHEMA,
   })
   @Matches(PHOTO_ID_PATTERN, { message: 'photoId must be a photo id from the flow (22 letters, digits, "_" or "-")' })
   photoId!: string;

@@ -121,4 +121,11 @@ export const PROBLEM_TYPES = {
 
 export type ProblemSlug = keyof typeof PROBLEM_TYPES;
 
+export const PROBLEM_SLUGS = Object.keys(PROBLEM_TYPES) as ProblemSlug[];
+
 export const isProblemSlug = (slug: string): slug is ProblemSlug => Object.hasOwn(PROBLEM_TYPES, slug);
+
+/** A problem's `type`: its page's URI, absolute under the gateway's public base URL when it has one. */
+export function problemTypeUri(slug: ProblemSlug, publicBaseUrl: string | undefined): string {
+  return `${publicBaseUrl ?? ''}/problems/${slug}`;
+}

@@ -1,7 +1,18 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import { PROBLEM_TYPES, type ProblemSlug } from './problem-types.js';
+import {
+  ApiExtraModels,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiResponse,
+  ApiSchema,
+  getSchemaPath,
+  type OpenAPIObject,
+} from '@nestjs/swagger';
+import { ACCEPTABLE_REQUEST_ID } from '../request-id.js';
+import { PROBLEM_CONTENT_TYPE } from './problem.filter.js';
+import { PROBLEM_SLUGS, PROBLEM_TYPES, problemTypeUri, type ProblemSlug } from './problem-types.js';
 
+@ApiSchema({ name: 'FieldError' })
 export class FieldErrorDto {
   @ApiProperty({ description: 'The path segment or query parameter at fault.', example: 'interactionId' })
   field!: string;
@@ -14,10 +25,18 @@ export class FieldErrorDto {
   message!: string;
 }
 
+/**
+ * The problem type URIs as the document states them: relative, as the gateway sends them without a
+ * public base URL. buildOpenApiDocument makes them absolute, examples included, for a gateway with one.
+ */
+const PROBLEM_TYPE_URIS = PROBLEM_SLUGS.map((slug) => problemTypeUri(slug, undefined));
+
+@ApiSchema({ name: 'Problem' })
 export class ProblemDto {
   @ApiProperty({
-    description: 'URI of the problem type; GET it for a description.',
-    example: '/problems/interaction-not-found',
+    description: 'URI of the problem type, ending in its slug; GET it for a description.',
+    enum: PROBLEM_TYPE_URIS,
+    example: problemTypeUri('interaction-not-found', undefined),
   })
   type!: string;
 
@@ -27,7 +46,13 @@ export class ProblemDto {
   })
   title!: string;
 
-  @ApiProperty({ description: 'The HTTP status code.', example: 404 })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 400,
+    maximum: 599,
+    description: 'The HTTP status code.',
+    example: 404,
+  })
   status!: number;
 
   @ApiProperty({
@@ -45,6 +70,7 @@ export class ProblemDto {
 
   @ApiProperty({
     description: 'Identifies the request in the gateway logs; echoed in the X-Request-Id header.',
+    pattern: ACCEPTABLE_REQUEST_ID.source,
     example: '5f0c6f4e-8a53-4c51-9a8e-2a1f0b1c9d77',
   })
   requestId!: string;
@@ -83,7 +109,7 @@ const EXAMPLE_DETAILS: Record<ProblemSlug, string> = {
 function example(slug: ProblemSlug) {
   const { status, title } = PROBLEM_TYPES[slug];
   return {
-    type: `/problems/${slug}`,
+    type: problemTypeUri(slug, undefined),
     title,
     status,
     detail: EXAMPLE_DETAILS[slug],
@@ -95,16 +121,32 @@ function example(slug: ProblemSlug) {
   };
 }
 
-const RETRY_AFTER = {
-  description: 'Seconds to wait before trying again.',
-  schema: { type: 'integer', example: 8 },
+/** A response header as the document describes it; `required` when every answer it is given for carries it. */
+export interface HeaderDoc {
+  description: string;
+  required?: boolean;
+  schema: { type: string; example?: unknown; minimum?: number; pattern?: string };
+}
+
+/** On every answer of the gateway, problems included. */
+export const REQUEST_ID_HEADER: HeaderDoc = {
+  description: 'Identifies the request in the logs: the caller’s own X-Request-Id when it is a plain token.',
+  required: true,
+  schema: { type: 'string', pattern: ACCEPTABLE_REQUEST_ID.source, example: '5f0c6f4e-8a53-4c51-9a8e-2a1f0b1c9d77' },
 };
 
-type ProblemHeaders = Partial<Record<ProblemSlug, Record<string, object>>>;
+const RETRY_AFTER: HeaderDoc = {
+  description: 'Seconds to wait before trying again.',
+  required: true,
+  schema: { type: 'integer', minimum: 0, example: 8 },
+};
 
-const WWW_AUTHENTICATE = {
+type ProblemHeaders = Partial<Record<ProblemSlug, Record<string, HeaderDoc>>>;
+
+const WWW_AUTHENTICATE: Record<string, HeaderDoc> = {
   'WWW-Authenticate': {
     description: 'The Bearer scheme, with error="invalid_token" when a key was sent but is not valid.',
+    required: true,
     schema: { type: 'string', example: 'Bearer realm="interact-flow-gateway", error="invalid_token"' },
   },
 };
@@ -116,6 +158,7 @@ const PROBLEM_HEADERS: ProblemHeaders = {
   'method-not-allowed': {
     Allow: {
       description: 'The methods the path takes.',
+      required: true,
       schema: { type: 'string', example: 'GET, HEAD' },
     },
   },
@@ -137,6 +180,25 @@ function describeStatus(group: ProblemSlug[]): string {
 }
 
 /**
+ * The headers of a status's problems: X-Request-Id, and each header of one of them, required only
+ * when every problem of the status carries it.
+ */
+function headersOf(group: ProblemSlug[], headers: ProblemHeaders): Record<string, HeaderDoc> {
+  const declared = group.map((slug) => ({ ...PROBLEM_HEADERS[slug], ...headers[slug] }));
+  const names = [...new Set(declared.flatMap((byName) => Object.keys(byName)))];
+  return {
+    'X-Request-Id': REQUEST_ID_HEADER,
+    ...Object.fromEntries(
+      names.map((name) => {
+        const { required, ...header } = declared.find((byName) => byName[name])![name];
+        const always = required === true && declared.every((byName) => byName[name]?.required === true);
+        return [name, always ? { ...header, required } : header];
+      }),
+    ),
+  };
+}
+
+/**
  * Documents the given problems as application/problem+json responses, one entry per status, with
  * their headers: those every problem of a type carries, and those the operation adds (`headers`).
  */
@@ -152,9 +214,9 @@ export function ApiProblemResponses(slugs: readonly ProblemSlug[], headers: Prob
       ApiResponse({
         status,
         description: describeStatus(group),
-        headers: Object.assign({}, ...group.flatMap((slug) => [PROBLEM_HEADERS[slug], headers[slug]])),
+        headers: headersOf(group, headers),
         content: {
-          'application/problem+json': {
+          [PROBLEM_CONTENT_TYPE]: {
             schema: { $ref: getSchemaPath(ProblemDto) },
             examples: Object.fromEntries(
               group.map((slug) => [slug, { summary: PROBLEM_TYPES[slug].title, value: example(slug) }]),
@@ -164,4 +226,16 @@ export function ApiProblemResponses(slugs: readonly ProblemSlug[], headers: Prob
       }),
     ),
   );
+}
+
+/**
+ * The document as a gateway under a public base URL answers: its problem types absolute, in the
+ * Problem schema and in every example. Only they are values equal to a relative problem type URI.
+ */
+export function resolveProblemTypes(document: OpenAPIObject, publicBaseUrl: string | undefined): OpenAPIObject {
+  if (publicBaseUrl === undefined) return document;
+  const relative = new Set<unknown>(PROBLEM_TYPE_URIS);
+  return JSON.parse(JSON.stringify(document), (_key, value: unknown) =>
+    relative.has(value) ? `${publicBaseUrl}${value as string}` : value,
+  ) as OpenAPIObject;
 }

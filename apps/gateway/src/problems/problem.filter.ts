@@ -2,14 +2,10 @@ import { Catch, HttpException, Inject, Logger, type ArgumentsHost, type Exceptio
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LoadFailure } from '@app/cache';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
-import { PROBLEM_TYPES, type ProblemSlug } from './problem-types.js';
+import { PROBLEM_TYPES, problemTypeUri, type ProblemSlug } from './problem-types.js';
 import { ProblemException, loadFailureProblem, type Problem } from './problem.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
-export function problemTypeUri(slug: ProblemSlug, publicBaseUrl: string | undefined): string {
-  return `${publicBaseUrl ?? ''}/problems/${slug}`;
-}
 
 export function problemBody(
   slug: ProblemSlug,

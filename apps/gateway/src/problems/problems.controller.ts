@@ -12,7 +12,12 @@ const escapeHtml = (text: string) => text.replace(/[<>&"']/g, (c) => `&#${c.char
 export class ProblemsController {
   @Get(':slug')
   @Header('content-type', 'text/html; charset=utf-8')
-  @ApiOperation({ summary: 'Describe a problem type', operationId: 'getProblemType', security: [] })
+  @ApiOperation({
+    summary: 'Describe a problem type',
+    description: 'The page behind a problem type URI: its title, status and what it means. Needs no API key.',
+    operationId: 'getProblemType',
+    security: [],
+  })
   @ApiParam({ name: 'slug', description: 'The slug that ends a problem type URI.', example: 'interaction-not-found' })
   @ApiProduces('text/html')
   @ApiResponse({
