@@ -29,7 +29,8 @@ export function isEmptyHistoryBody(text: string): boolean {
 /** REST body of an internal error. */
 export const INTERNAL_ERROR_BODY = 'exception';
 
-export type LookupKind = 'interactionId' | 'callerAttribute';
+export const LOOKUP_KINDS = ['interactionId', 'callerAttribute'] as const;
+export type LookupKind = (typeof LOOKUP_KINDS)[number];
 
 /**
  * Uniphore's tables word it by lookup on REST, but say "attribute" for both lookups on SOAP; the

@@ -8,6 +8,7 @@ import {
   type ApiPropertyOptions,
 } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, NotContains, ValidateBy } from 'class-validator';
+import { LOOKUP_KINDS, type LookupKind } from '@app/interact';
 import type { AnswerKind, Flow, FlowAnswer } from './flow.model.js';
 import { PHOTO_ID_SCHEMA } from './photo-id.js';
 
@@ -405,8 +406,8 @@ export class FlowPageDto {
 
 @ApiSchema({ name: 'FlowLookup' })
 export class FlowLookupDto {
-  @ApiProperty({ enum: ['interactionId', 'callerAttribute'], example: 'interactionId' })
-  by!: 'interactionId' | 'callerAttribute';
+  @ApiProperty({ enum: LOOKUP_KINDS, example: 'interactionId' })
+  by!: LookupKind;
 
   @ApiProperty({
     description: 'The interaction id or caller attribute looked up.',
