@@ -60,6 +60,20 @@ afterAll(async () => {
   await simulator?.close();
 });
 
+/** Swagger UI, authorized with the demo key as a visitor does, with the operation open in Try it out. */
+async function tryOut(operationSelector: string) {
+  const page = await browserPage();
+  await page.goto(`${url}/docs`);
+  await page.locator('.auth-wrapper button.authorize').click();
+  await page.locator('#auth-bearer-value').fill(DEMO_KEY);
+  await page.locator('.auth-btn-wrapper button.authorize').click();
+  await page.locator('.auth-btn-wrapper button.btn-done').click();
+  const operation = page.locator(operationSelector);
+  await operation.locator('.opblock-summary').click();
+  await operation.locator('button.try-out__btn').click();
+  return { page, operation };
+}
+
 let opened: Promise<Page> | undefined;
 
 /**
@@ -128,16 +142,7 @@ it('is titled for the service, tells the demo accounts apart, and renders descri
 }, 120_000);
 
 it('authorizes with the demo key, runs Try it out on the REST and the SOAP account, and keeps the key out of storage', async () => {
-  const page = await browserPage();
-  await page.goto(`${url}/docs`);
-  await page.locator('.auth-wrapper button.authorize').click();
-  await page.locator('#auth-bearer-value').fill(DEMO_KEY);
-  await page.locator('.auth-btn-wrapper button.authorize').click();
-  await page.locator('.auth-btn-wrapper button.btn-done').click();
-
-  const operation = page.locator(INTERACTION_FLOW);
-  await operation.locator('.opblock-summary').click();
-  await operation.locator('button.try-out__btn').click();
+  const { page, operation } = await tryOut(INTERACTION_FLOW);
   await operation.locator('tr[data-param-name="interactionId"] input').fill(DEMO_IDS.claim);
   for (const account of [REST, SOAP]) {
     await operation.locator('tr[data-param-name="accountId"] input').fill(account);
@@ -178,16 +183,7 @@ it('authorizes with the demo key, runs Try it out on the REST and the SOAP accou
 }, 120_000);
 
 it('shows each photo of 040100713 in Try it out, on the REST and the SOAP account', async () => {
-  const page = await browserPage();
-  await page.goto(`${url}/docs`);
-  await page.locator('.auth-wrapper button.authorize').click();
-  await page.locator('#auth-bearer-value').fill(DEMO_KEY);
-  await page.locator('.auth-btn-wrapper button.authorize').click();
-  await page.locator('.auth-btn-wrapper button.btn-done').click();
-
-  const operation = page.locator(INTERACTION_PHOTO);
-  await operation.locator('.opblock-summary').click();
-  await operation.locator('button.try-out__btn').click();
+  const { page, operation } = await tryOut(INTERACTION_PHOTO);
   await operation.locator('tr[data-param-name="interactionId"] input').fill(DEMO_IDS.claim);
   // Not the example Swagger UI fills in (the simulator's own size): the image must come at the size asked.
   await operation.locator('tr[data-param-name="maxSize"] input').fill('320');
