@@ -58,10 +58,10 @@ function LookupValue(field: string, description: string, example: string) {
     ValidateBy({
       name: 'isLength',
       validator: {
-        validate: (value) =>
-          typeof value === 'string' &&
-          [...value].length >= LOOKUP_VALUE_LENGTH.min &&
-          [...value].length <= LOOKUP_VALUE_LENGTH.max,
+        validate: (value) => {
+          const length = typeof value === 'string' ? [...value].length : -1;
+          return length >= LOOKUP_VALUE_LENGTH.min && length <= LOOKUP_VALUE_LENGTH.max;
+        },
         defaultMessage: () =>
           `${field} must be ${LOOKUP_VALUE_LENGTH.min} to ${LOOKUP_VALUE_LENGTH.max} characters long`,
       },
@@ -90,10 +90,15 @@ function LookupValue(field: string, description: string, example: string) {
   );
 }
 
-const ACCOUNT_ID_RULE = /^[A-Za-z0-9_-]{1,64}$/;
+const ACCOUNT_ID_LENGTH = { min: 1, max: 64 } as const;
+const ACCOUNT_ID_RULE = new RegExp(`^[A-Za-z0-9_-]{${ACCOUNT_ID_LENGTH.min},${ACCOUNT_ID_LENGTH.max}}$`);
 
 /** The rule of an account id, as the OpenAPI document states it. */
-const ACCOUNT_ID_SCHEMA = { pattern: ACCOUNT_ID_RULE.source, minLength: 1, maxLength: 64 } as const;
+const ACCOUNT_ID_SCHEMA = {
+  pattern: ACCOUNT_ID_RULE.source,
+  minLength: ACCOUNT_ID_LENGTH.min,
+  maxLength: ACCOUNT_ID_LENGTH.max,
+} as const;
 
 export class AccountParams {
   @ApiProperty({
@@ -101,7 +106,9 @@ export class AccountParams {
     example: '12345678',
     ...ACCOUNT_ID_SCHEMA,
   })
-  @Matches(ACCOUNT_ID_RULE, { message: 'accountId must be 1 to 64 letters, digits, "_" or "-"' })
+  @Matches(ACCOUNT_ID_RULE, {
+    message: `accountId must be ${ACCOUNT_ID_LENGTH.min} to ${ACCOUNT_ID_LENGTH.max} letters, digits, "_" or "-"`,
+  })
   accountId!: string;
 }
 
