@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisStore } from '@app/cache';
 import { flowCacheKey } from '../apps/gateway/src/cache/flow-cache.service.js';
 import type { CacheConfig } from '../apps/gateway/src/config/gateway.config.js';
 import { CapturingLogger, REST_ACCOUNT, demoAccounts, type RunningGateway } from './support/gateway.js';
 import { OwnRedisCluster } from './support/redis-cluster.js';
-import { OwnRedis, redisCache, useOwnRedis } from './support/redis.js';
+import { OwnRedis, SHARED_REDIS_URL, redisCache, uniquePrefix, useOwnRedis } from './support/redis.js';
 import { DEMO_IDS } from './support/simulator.js';
 import { useTestbed } from './support/testbed.js';
 import { flowPath } from './support/paths.js';
@@ -125,6 +126,29 @@ describe('a single Redis that freezes, thaws, dies and comes back', () => {
     await redis.start();
     // Reconnection backs off up to 2 s between attempts.
     await cacheBecomes(gw, { state: 'up' }, 3_000);
+  });
+});
+
+describe('a Redis that answers while the event loop is stalled', () => {
+  it('is read once the stall is over, not taken for silent, though the stall outlasted the command timeout', async () => {
+    const store = new RedisStore({
+      connection: { mode: 'standalone', url: SHARED_REDIS_URL },
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+    });
+    try {
+      expect(await store.waitUntilUp(3_000)).toBe(true);
+      const key = uniquePrefix();
+      await store.set(key, Buffer.from('answered'), 60_000);
+      const read = store.get(key);
+      // Synchronous work, as a burst of requests or a long collection holds the loop: Redis
+      // answers at once, and its answer waits in the socket until the loop is free again.
+      const until = performance.now() + 2 * COMMAND_TIMEOUT_MS;
+      while (performance.now() < until);
+      expect((await read)?.toString()).toBe('answered');
+      expect(store.health()).toEqual({ state: 'up' });
+    } finally {
+      await store.close();
+    }
   });
 });
 

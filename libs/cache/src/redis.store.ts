@@ -217,19 +217,28 @@ export class RedisStore implements SharedStore {
   private withinTimeout<T>(name: string, pending: Promise<T>): Promise<T> {
     const issuedUp = this.current.state === 'up';
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      let settled = false;
+      const timedOut = () => {
+        if (settled) return;
         const fault = this.fault('timeout', `no answer to ${name} within ${this.commandTimeoutMs} ms`);
         // Only a command sent to a Redis deemed up says something new by timing out: one tried
         // while degraded (a write) may still be held by the failure the checks already saw.
         if (issuedUp && this.current.state === 'up') this.setHealth(fault);
         reject(new CommandTimeoutError(fault.cause));
-      }, this.commandTimeoutMs);
+      };
+      // Timers run before the loop reads its sockets: after a stall of the event loop (a burst of
+      // requests, a long collection), the answer Redis sent meanwhile is read first, and only a
+      // command still unanswered then has timed out. Without it, a stall looked like a silent
+      // Redis, and turned the store degraded and every replica's lock its own.
+      const timer = setTimeout(() => setImmediate(timedOut), this.commandTimeoutMs);
       pending.then(
         (value) => {
+          settled = true;
           clearTimeout(timer);
           resolve(value);
         },
         (error: unknown) => {
+          settled = true;
           clearTimeout(timer);
           reject(error as Error);
         },
