@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Transform, pipeline, type Readable } from 'node:stream';
 import type { PhotoAnswer } from './photo-transport.js';
 import { UpstreamFailedError } from './upstream.errors.js';
 
@@ -74,7 +74,8 @@ export async function readPhotoHead(
   { bufferBytes, maxBytes }: { bufferBytes: number; maxBytes: number },
 ): Promise<WholePhoto | PartialPhoto> {
   const { body } = answer;
-  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  // Not destroyed when the head is read: the rest of the body is piped, chunk by chunk (see cappedRest).
+  const chunks = body.iterator({ destroyOnReturn: false }) as AsyncIterator<Buffer>;
   const release = () => {
     body.on('error', () => undefined);
     body.destroy();
@@ -104,12 +105,14 @@ export async function readPhotoHead(
     const contentType = sniffImageType(bytes.subarray(0, SNIFF_BYTES));
     if (!contentType) throw new UpstreamFailedError('photo answer is not an image');
     if (ended) return { kind: 'whole', contentType, body: bytes };
+    await chunks.return?.();
+    // Until the rest is piped nothing else listens to the body: a failure it reports meanwhile
+    // must not reach the process as an unhandled 'error'; it stays in the body's state, for the pipe.
+    body.on('error', () => undefined);
     return {
       kind: 'partial',
       contentType,
-      // One chunk read ahead, not the 16 of an object stream's default: twenty slow callers would
-      // otherwise hold 20 MB of upstream's 64 KiB chunks.
-      stream: () => Readable.from(cappedRest(bytes, chunks, maxBytes, release), { highWaterMark: 1 }),
+      stream: () => cappedRest(bytes, body, maxBytes),
       discard: release,
     };
   } catch (error) {
@@ -118,24 +121,22 @@ export async function readPhotoHead(
   }
 }
 
-async function* cappedRest(
-  head: Buffer,
-  chunks: AsyncIterator<Buffer>,
-  maxBytes: number,
-  release: () => void,
-): AsyncGenerator<Buffer> {
+/**
+ * The head, then the rest of the body as it arrives, failing once the photo passes maxBytes. Piped,
+ * not iterated: an iterator reads a stream in paused mode, where each read joins every chunk
+ * buffered into a new one, a copy of the photo's bytes for the collector to free. Destroying the
+ * result (its caller gone) destroys the upstream body, and the body's failure fails the result.
+ */
+function cappedRest(head: Buffer, body: Readable, maxBytes: number): Readable {
   let size = head.length;
-  try {
-    yield head;
-    for (;;) {
-      const next = await chunks.next();
-      if (next.done) return;
-      size += next.value.length;
-      if (size > maxBytes) throw new PhotoTooLargeError(`photo larger than ${maxBytes} bytes`);
-      yield next.value;
-    }
-  } finally {
-    // Ended, failed or abandoned by its reader: upstream's body goes with it.
-    release();
-  }
+  const rest = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      if (size > maxBytes) return done(new PhotoTooLargeError(`photo larger than ${maxBytes} bytes`));
+      done(null, chunk);
+    },
+  });
+  rest.push(head);
+  pipeline(body, rest, () => undefined);
+  return rest;
 }
