@@ -389,6 +389,45 @@ describe('logs', () => {
     );
   });
 
+  it('log and count a request refused for its header section, which never reaches Fastify, its repeats summarized', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const lines: string[] = [];
+      const gw = await gateway({}, {}, lines);
+      const oversized = () =>
+        gw.http().get(flowPath(REST_ACCOUNT, DEMO_IDS.claim)).set('x-padding', 'p'.repeat(20_000)).expect(431);
+      const first = await oversized();
+      await oversized();
+      await oversized();
+      const entries = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(entries().filter((entry) => entry.status === 431)).toEqual([
+        expect.objectContaining({
+          level: 'info',
+          msg: 'request completed',
+          requestId: first.headers['x-request-id'],
+          method: 'GET',
+          route: 'unmatched',
+          status: 431,
+        }),
+      ]);
+      lines.length = 0;
+      vi.advanceTimersByTime(10_000);
+      expect(entries()).toEqual([
+        expect.objectContaining({ msg: 'requests refused', ip: '127.0.0.1', status: 431, refused: 2 }),
+      ]);
+      const metrics = (await gw.admin().get('/metrics').expect(200)).text;
+      expect(
+        metricValue(metrics, 'http_server_request_duration_seconds_count', {
+          route: 'unmatched',
+          method: 'GET',
+          status: '431',
+        }),
+      ).toBe(3);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('summarize repeated refusals per caller: the first one whole, then a line per interval with the count', async () => {
     // Only the summary's interval runs on a fake clock; everything else keeps real time.
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });

@@ -16,6 +16,7 @@ import { answerHeaderOverflowAsProblem } from './header-overflow.js';
 import { refuseUnacceptable } from './media-types.js';
 import { securityHeaders } from './security-headers.js';
 import { RequestLogController, createLoggers } from './logging/logger.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { problemBody, sendProblem } from './problems/problem.filter.js';
 import { ACCEPTABLE_REQUEST_ID } from './request-id.js';
 
@@ -73,7 +74,6 @@ export async function createGatewayApp(
       route.preValidation = [refuseUnacceptable(produces, config.publicBaseUrl), ...[route.preValidation ?? []].flat()];
   });
   const security = securityHeaders();
-  answerHeaderOverflowAsProblem(adapter.getInstance().server, security.api, config.publicBaseUrl);
   const docsSecurity = config.docsEnabled ? security.docs : security.api;
   // Callback hooks rather than async ones here and in the other per-request hooks: a promise per
   // request and hook is garbage that a cache hit pays for.
@@ -118,6 +118,12 @@ export async function createGatewayApp(
     bufferLogs: true,
   });
   app.useLogger(options.logger ?? app.get(Logger));
+  const metrics = app.get(MetricsService);
+  answerHeaderOverflowAsProblem(adapter.getInstance().server, security.api, config.publicBaseUrl, (refused) => {
+    logController.headerOverflow(refused);
+    // Answered by Node's parser the moment the section overflowed: there is no handling time to measure.
+    metrics.httpRequestDuration.observe({ route: 'unmatched', method: refused.method ?? '_OTHER', status: '431' }, 0);
+  });
 
   if (config.corsOrigins.length > 0) {
     app.enableCors({

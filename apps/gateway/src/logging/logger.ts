@@ -120,6 +120,15 @@ export class RequestLogController extends LogController {
     else this.access[this.level](line, 'request completed');
   }
 
+  /**
+   * A request Node's parser refused for its header section (431): it never became a Fastify
+   * request, and is logged as one would be, its repeats summarized per remote address.
+   */
+  headerOverflow({ requestId, method, ip }: { requestId: string; method?: string; ip?: string }): void {
+    if (ip !== undefined && !this.refusals.first(431, { ip })) return;
+    this.access.info({ requestId, method, route: 'unmatched', status: 431 }, 'request completed');
+  }
+
   /** Writes the refusals counted and not yet summarized; the server is closing. */
   close(): void {
     this.refusals.close();
