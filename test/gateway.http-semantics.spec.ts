@@ -184,6 +184,36 @@ describe('methods', () => {
       await client.close();
     }
   });
+
+  it('answers an OPTIONS that is no CORS preflight as without CORS, when CORS is on, and still answers preflights', async () => {
+    const origin = 'https://desk.example';
+    const gw = await testbed.gateway({ corsOrigins: [origin] });
+    const client = new Client(gw.url);
+    try {
+      const options = async (path: string) => {
+        const response = await keptRequest(gw.contract, client, { method: 'OPTIONS', path, headers: { origin } });
+        return {
+          status: response.status,
+          allow: response.headers.allow,
+          type: (JSON.parse(response.text) as { type: string }).type,
+        };
+      };
+      expect(await options(CLAIM)).toEqual({ status: 405, allow: 'GET, HEAD', type: '/problems/method-not-allowed' });
+      expect(await options('/v1/nowhere')).toEqual({ status: 404, allow: undefined, type: '/problems/not-found' });
+      // A preflight is CORS's own exchange, outside the API's document.
+      const preflight = await client.request({
+        method: 'OPTIONS',
+        path: CLAIM,
+        headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+      });
+      await preflight.body.dump();
+      expect(preflight.statusCode).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe(origin);
+      expect(preflight.headers['access-control-allow-methods']).toBe('GET');
+    } finally {
+      await client.close();
+    }
+  });
 });
 
 describe('HEAD', () => {

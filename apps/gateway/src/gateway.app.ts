@@ -24,6 +24,10 @@ const REQUEST_ID_HEADER = 'x-request-id';
 /** Above the longest valid request (two 128-character values), far below Node's 16 KiB header cap. */
 const MAX_URL_LENGTH = 12_288;
 
+/** An OPTIONS request that is no CORS preflight: no route of the API takes it. */
+const isPlainOptions = (request: FastifyRequest) =>
+  request.method === 'OPTIONS' && request.headers['access-control-request-method'] === undefined;
+
 /** A caller's X-Request-Id is kept when it is a plain token; anything else is replaced. */
 function requestIdOf(request: IncomingMessage): string {
   const given = request.headers[REQUEST_ID_HEADER];
@@ -94,7 +98,8 @@ export async function createGatewayApp(
       );
       return;
     }
-    if (request.is404) {
+    // With CORS on, an OPTIONS that is no preflight matches @fastify/cors's route, not a 404.
+    if (request.is404 || isPlainOptions(request)) {
       // Before authentication: the path exists whatever the key, as an unknown one is 404 whatever the key.
       const path = request.url.split('?', 1)[0];
       const allow = allowedMethods.allowedOn(path);
@@ -108,6 +113,14 @@ export async function createGatewayApp(
             request,
             config.publicBaseUrl,
           ),
+        );
+        return;
+      }
+      if (!request.is404) {
+        void sendProblem(
+          reply,
+          404,
+          problemBody('not-found', `No route for ${request.method} ${path}.`, request, config.publicBaseUrl),
         );
         return;
       }
@@ -126,11 +139,16 @@ export async function createGatewayApp(
   });
 
   if (config.corsOrigins.length > 0) {
-    app.enableCors({
+    const cors = {
       origin: config.corsOrigins,
       methods: ['GET'],
       allowedHeaders: ['Authorization', 'Cache-Control', 'If-None-Match', 'X-Request-Id'],
       exposedHeaders: ['Cache-Status', 'ETag', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id'],
+    };
+    app.enableCors({
+      // @fastify/cors would answer an OPTIONS that is no preflight with a plain-text 400: it is
+      // left to the gateway, which answers it as without CORS (405 with Allow, or 404).
+      delegator: (request, callback) => callback(null, isPlainOptions(request) ? { origin: false } : cors),
     });
   }
   if (config.docsEnabled) serveDocs(app, buildOpenApiDocument(app, config), config.docs);
