@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PhotoTooLargeError, readPhotoHead, type PartialPhoto } from './photo.payload.js';
+import { PhotoTooLargeError, SNIFF_BYTES, readPhotoHead, type PartialPhoto } from './photo.payload.js';
 
 const CHUNK_BYTES = 64 * 1024;
 /** A JPEG's first bytes, then noise: enough for the sniffer, and bytes no two chunks share. */
@@ -48,20 +48,30 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-const partial = async (answer: Awaited<ReturnType<typeof photoAnswer>>, maxBytes = 64 * 1024 * 1024) => {
-  const read = await readPhotoHead(answer, { bufferBytes: 0, maxBytes });
+const partial = async (
+  answer: Awaited<ReturnType<typeof photoAnswer>>,
+  maxBytes = 64 * 1024 * 1024,
+  passed?: (bytes: number) => void,
+) => {
+  const read = await readPhotoHead(answer, { bufferBytes: 0, maxBytes, passed });
   expect(read.kind).toBe('partial');
   return read as PartialPhoto;
 };
 
 describe('a photo streamed past its head', () => {
-  it('streams every byte upstream sent, in order, once its head is read', async () => {
+  it('streams every byte upstream sent, in order, once its head is read, telling each chunk it passes on', async () => {
     const sent = photoBytes(40);
+    let told = 0;
     const read = await partial(
       await photoAnswer((response) => void writeChunks(response, sent).then(() => response.end())),
+      sent.length,
+      (bytes) => (told += bytes),
     );
     expect(read.contentType).toBe('image/jpeg');
     expect((await readAll(read.stream())).equals(sent)).toBe(true);
+    // All but the head, read before any caller streamed: enough to tell the type, a chunk or two.
+    expect(sent.length - told).toBeGreaterThanOrEqual(SNIFF_BYTES);
+    expect(sent.length - told).toBeLessThanOrEqual(2 * CHUNK_BYTES);
   });
 
   it('fails once the photo passes maxBytes, though upstream goes on sending', async () => {

@@ -60,6 +60,15 @@ export interface PartialPhoto {
   discard(): void;
 }
 
+export interface PhotoReading {
+  /** Read whole up to this size, and kept. */
+  bufferBytes: number;
+  /** The photo fails past this size. */
+  maxBytes: number;
+  /** Told the size of each chunk of a streamed photo's rest as it passes on to the caller. */
+  passed?: (bytes: number) => void;
+}
+
 /** The photo is larger than the account allows. */
 export class PhotoTooLargeError extends UpstreamFailedError {}
 
@@ -71,7 +80,7 @@ export class PhotoTooLargeError extends UpstreamFailedError {}
  */
 export async function readPhotoHead(
   answer: PhotoAnswer,
-  { bufferBytes, maxBytes }: { bufferBytes: number; maxBytes: number },
+  { bufferBytes, maxBytes, passed }: PhotoReading,
 ): Promise<WholePhoto | PartialPhoto> {
   const { body } = answer;
   // Not destroyed when the head is read: the rest of the body is piped, chunk by chunk (see cappedRest).
@@ -112,7 +121,7 @@ export async function readPhotoHead(
     return {
       kind: 'partial',
       contentType,
-      stream: () => cappedRest(bytes, body, maxBytes),
+      stream: () => cappedRest(bytes, body, maxBytes, passed),
       discard: release,
     };
   } catch (error) {
@@ -127,12 +136,18 @@ export async function readPhotoHead(
  * buffered into a new one, a copy of the photo's bytes for the collector to free. Destroying the
  * result (its caller gone) destroys the upstream body, and the body's failure fails the result.
  */
-function cappedRest(head: Buffer, body: Readable, maxBytes: number): Readable {
+function cappedRest(
+  head: Buffer,
+  body: Readable,
+  maxBytes: number,
+  passed: ((bytes: number) => void) | undefined,
+): Readable {
   let size = head.length;
   const rest = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
       if (size > maxBytes) return done(new PhotoTooLargeError(`photo larger than ${maxBytes} bytes`));
+      passed?.(chunk.length);
       done(null, chunk);
     },
   });

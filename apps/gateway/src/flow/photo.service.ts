@@ -4,6 +4,7 @@ import { OwnFailure } from '@app/cache';
 import { UpstreamError, readPhotoHead, type ImageType, type PartialPhoto, type WholePhoto } from '@app/interact-client';
 import { AccountsService, type ConfiguredAccount } from '../accounts/accounts.service.js';
 import { UpstreamUnavailableError } from '../accounts/resilient-transport.js';
+import { photoChunkPassed } from './streamed-chunks.js';
 import { PhotoCacheService, photoCacheKey, photoEtag, type PhotoLoaded } from '../cache/photo-cache.service.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
 import { ProblemException } from '../problems/problem.js';
@@ -137,7 +138,7 @@ export class PhotoService {
     try {
       return await transport.callPhoto(
         request,
-        (answer) => readPhotoHead(answer, { bufferBytes, maxBytes: account.maxPhotoBytes }),
+        (answer) => readPhotoHead(answer, { bufferBytes, maxBytes: account.maxPhotoBytes, passed: photoChunkPassed }),
         clientId,
       );
     } catch (error) {
