@@ -17,7 +17,7 @@ import { refuseUnacceptable } from './media-types.js';
 import { securityHeaders } from './security-headers.js';
 import { RequestLogController, createLoggers } from './logging/logger.js';
 import { MetricsService } from './metrics/metrics.service.js';
-import { problemBody, sendProblem } from './problems/problem.filter.js';
+import { noRouteDetail, problemBody, sendProblem } from './problems/problem.filter.js';
 import { ACCEPTABLE_REQUEST_ID } from './request-id.js';
 
 const REQUEST_ID_HEADER = 'x-request-id';
@@ -120,7 +120,7 @@ export async function createGatewayApp(
         void sendProblem(
           reply,
           404,
-          problemBody('not-found', `No route for ${request.method} ${path}.`, request, config.publicBaseUrl),
+          problemBody('not-found', noRouteDetail(request.method, path), request, config.publicBaseUrl),
         );
         return;
       }

@@ -27,6 +27,9 @@ export function problemBody(
 }
 
 /** The one way a problem goes on the wire, from Nest's filter and from Fastify's own hooks alike. */
+/** The detail of a request no route takes. */
+export const noRouteDetail = (method: string, url: string) => `No route for ${method} ${url.split('?', 1)[0]}.`;
+
 export function sendProblem(reply: FastifyReply, status: number, problem: Problem): FastifyReply {
   return reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
@@ -75,7 +78,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (status === 404) {
       return {
         slug: 'not-found' as const,
-        detail: `No route for ${request.method} ${request.url.split('?')[0]}.`,
+        detail: noRouteDetail(request.method, request.url),
         status,
       };
     }
