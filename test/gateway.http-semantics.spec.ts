@@ -190,8 +190,8 @@ describe('methods', () => {
     const gw = await testbed.gateway({ corsOrigins: [origin] });
     const client = new Client(gw.url);
     try {
-      const options = async (path: string) => {
-        const response = await keptRequest(gw.contract, client, { method: 'OPTIONS', path, headers: { origin } });
+      const options = async (path: string, headers: Record<string, string> = { origin }) => {
+        const response = await keptRequest(gw.contract, client, { method: 'OPTIONS', path, headers });
         return {
           status: response.status,
           allow: response.headers.allow,
@@ -200,6 +200,12 @@ describe('methods', () => {
       };
       expect(await options(CLAIM)).toEqual({ status: 405, allow: 'GET, HEAD', type: '/problems/method-not-allowed' });
       expect(await options('/v1/nowhere')).toEqual({ status: 404, allow: undefined, type: '/problems/not-found' });
+      // Without an Origin it is no preflight either, whatever else it carries.
+      expect(await options(CLAIM, { 'access-control-request-method': 'GET' })).toEqual({
+        status: 405,
+        allow: 'GET, HEAD',
+        type: '/problems/method-not-allowed',
+      });
       // A preflight is CORS's own exchange, outside the API's document.
       const preflight = await client.request({
         method: 'OPTIONS',

@@ -24,9 +24,10 @@ const REQUEST_ID_HEADER = 'x-request-id';
 /** Above the longest valid request (two 128-character values), far below Node's 16 KiB header cap. */
 const MAX_URL_LENGTH = 12_288;
 
-/** An OPTIONS request that is no CORS preflight: no route of the API takes it. */
+/** An OPTIONS request that is no CORS preflight (one has both fields): no route of the API takes it. */
 const isPlainOptions = (request: FastifyRequest) =>
-  request.method === 'OPTIONS' && request.headers['access-control-request-method'] === undefined;
+  request.method === 'OPTIONS' &&
+  (request.headers.origin === undefined || request.headers['access-control-request-method'] === undefined);
 
 /** A caller's X-Request-Id is kept when it is a plain token; anything else is replaced. */
 function requestIdOf(request: IncomingMessage): string {
@@ -147,7 +148,9 @@ export async function createGatewayApp(
     };
     app.enableCors({
       // @fastify/cors would answer an OPTIONS that is no preflight with a plain-text 400: it is
-      // left to the gateway, which answers it as without CORS (405 with Allow, or 404).
+      // left to the gateway, which answers it as without CORS (405 with Allow, or 404). A
+      // delegator, because Nest runs the CORS hook before any the gateway adds; it costs a hit an
+      // options object while CORS is on.
       delegator: (request, callback) => callback(null, isPlainOptions(request) ? { origin: false } : cors),
     });
   }

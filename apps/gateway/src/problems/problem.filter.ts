@@ -26,10 +26,10 @@ export function problemBody(
   };
 }
 
-/** The one way a problem goes on the wire, from Nest's filter and from Fastify's own hooks alike. */
 /** The detail of a request no route takes. */
 export const noRouteDetail = (method: string, url: string) => `No route for ${method} ${url.split('?', 1)[0]}.`;
 
+/** The one way a problem goes on the wire, from Nest's filter and from Fastify's own hooks alike. */
 export function sendProblem(reply: FastifyReply, status: number, problem: Problem): FastifyReply {
   return reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
 }
