@@ -227,8 +227,9 @@ export class RedisStore implements SharedStore {
         reject(new CommandTimeoutError(fault.cause));
       };
       // Timers run before the loop reads its sockets: after a stall of the event loop (a burst of
-      // requests, a long collection), the answer Redis sent meanwhile is read first, and only a
-      // command still unanswered then has timed out. Without it, a stall looked like a silent
+      // requests, a long collection), the answer Redis sent meanwhile is read first (as much of it
+      // as one poll reads, 2 MiB), and only a command still
+      // unanswered then has timed out. Without it, a stall looked like a silent
       // Redis, and turned the store degraded and every replica's lock its own.
       const timer = setTimeout(() => setImmediate(timedOut), this.commandTimeoutMs);
       pending.then(

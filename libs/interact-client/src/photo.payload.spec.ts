@@ -74,13 +74,18 @@ describe('a photo streamed past its head', () => {
     expect(sent.length - told).toBeLessThanOrEqual(2 * CHUNK_BYTES);
   });
 
-  it('fails once the photo passes maxBytes, though upstream goes on sending', async () => {
+  it('fails once the photo passes maxBytes, and ends the upstream answer, though upstream goes on sending', async () => {
     const maxBytes = 10 * CHUNK_BYTES;
+    let upstreamClosed!: Promise<boolean>;
     const read = await partial(
-      await photoAnswer((response) => void writeChunks(response, photoBytes(40)).then(() => response.end())),
+      await photoAnswer((response) => {
+        upstreamClosed = once(response, 'close').then(() => response.writableFinished);
+        void writeChunks(response, photoBytes(400)).catch(() => undefined);
+      }),
       maxBytes,
     );
     await expect(readAll(read.stream())).rejects.toBeInstanceOf(PhotoTooLargeError);
+    expect(await upstreamClosed).toBe(false);
   });
 
   it('fails when upstream breaks off mid-photo, so that no caller takes it for whole', async () => {
