@@ -2,6 +2,7 @@ import { trace } from '@opentelemetry/api';
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/gateway.config.js';
+import type { HeaderOverflow } from '../header-overflow.js';
 import { RefusalSummary } from './refusal-summary.js';
 
 /**
@@ -124,7 +125,7 @@ export class RequestLogController extends LogController {
    * A request Node's parser refused for its header section (431): it never became a Fastify
    * request, and is logged as one would be, its repeats summarized per remote address.
    */
-  headerOverflow({ requestId, method, ip }: { requestId: string; method?: string; ip?: string }): void {
+  headerOverflow({ requestId, method, ip }: HeaderOverflow): void {
     if (ip !== undefined && !this.refusals.first(431, { ip })) return;
     this.access.info({ requestId, method, route: 'unmatched', status: 431 }, 'request completed');
   }
